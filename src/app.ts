@@ -1,0 +1,95 @@
+/**
+ * buildApp(config): the whole server, without listening (server.ts listens; tests use `inject`).
+ * Plugins are registered in a fixed order: ecosystem plugins → our infrastructure → routes, then the
+ * error and not-found pages.
+ */
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { createFormRegistry } from './forms/registry.js'
+import { openSqliteStore } from './outbox/sqlite-store.js'
+import { PUBLIC_DIR } from './paths.js'
+import services from './plugins/services.js'
+import view from './plugins/view.js'
+import formRoutes from './routes/forms.js'
+import healthRoutes from './routes/health.js'
+import homeRoutes from './routes/home.js'
+import { CLIENT_ERROR_PAGES, renderMessage, renderNotFound } from './routes/pages.js'
+import { createSealer } from './security/encryption.js'
+import { resolveSecretKey } from './security/secret-key.js'
+
+export interface AppDeps {
+  /** A pino instance or options; false for silence. Default: pino at config.logLevel. */
+  logger?: FastifyBaseLogger | boolean | object
+  now?: () => Date
+}
+
+/** The largest form body accepted: generous for six people and long answers, small enough to refuse floods. */
+export const BODY_LIMIT = 256 * 1024
+
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const loggerOption = deps.logger === undefined ? { level: config.logLevel } : deps.logger
+  const app = Fastify({
+    ...(loggerOption !== null && typeof loggerOption === 'object' && 'child' in loggerOption
+      ? { loggerInstance: loggerOption as FastifyBaseLogger }
+      : {
+          logger: loggerOption === false ? false : {
+            ...(typeof loggerOption === 'object' ? loggerOption : {}),
+            // Requests are logged without the client's address or any body: no personal data in logs.
+            serializers: { req: (req: { method: string, url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
+          },
+        }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+
+  const secret = resolveSecretKey(config.secretKey, config.dataDir)
+  const store = openSqliteStore(config.dataDir, createSealer(secret))
+  app.addHook('onClose', async () => store.close())
+  const forms = await createFormRegistry(config.formsDir, app.log)
+
+  // Ecosystem plugins.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: config.publicUrl.startsWith('https:'),
+  })
+  await app.register(formbody)
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1d', index: false })
+
+  // Our infrastructure.
+  await app.register(view)
+  await app.register(services, { config, forms, store, now: deps.now ?? (() => new Date()) })
+
+  // Routes.
+  await app.register(homeRoutes)
+  await app.register(formRoutes)
+  await app.register(healthRoutes)
+
+  app.setNotFoundHandler((_req, reply) => renderNotFound(reply))
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500
+    const page = CLIENT_ERROR_PAGES[status] ?? (status >= 400 && status < 500 ? CLIENT_ERROR_PAGES[400] : undefined)
+    if (page && status < 500) {
+      req.log.info({ status, code: err.code }, 'Request refused')
+      return renderMessage(reply, status, page.heading, [page.body])
+    }
+    req.log.error({ err }, 'Unexpected error')
+    return renderMessage(reply, 500, 'Sorry, something went wrong', [
+      'There is a problem on our side. Your answers have not been sent. Please go back and try again in a few minutes.',
+    ])
+  })
+  return app
+}

@@ -1,0 +1,131 @@
+/**
+ * Reading form files: YAML text → a checked FormDefinition, or a list of problems that each say the
+ * file, the path inside the document (`people[1].fields[3].options`), the line, and what is wrong in
+ * plain English. One broken file never stops the others (`loadFormsDir`).
+ */
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import type { z } from 'zod'
+import { formSchema, type FormDefinition } from './schema.js'
+
+export interface FormProblem {
+  file: string
+  /** Path inside the document, like `people[1].fields[3].options`; empty for the whole file. */
+  path: string
+  line: number | undefined
+  message: string
+}
+
+export interface LoadedForm {
+  definition: FormDefinition
+  /** Short hash of the file's text: which version of the form a submission was made with. */
+  hash: string
+  file: string
+}
+
+export type ParseResult = { ok: true, form: LoadedForm } | { ok: false, problems: FormProblem[] }
+
+export function formatProblem (p: FormProblem): string {
+  const where = [p.file, p.line !== undefined ? `line ${p.line}` : undefined, p.path || undefined].filter(Boolean).join(', ')
+  return `${where}: ${p.message}`
+}
+
+export function pathToString (segments: readonly PropertyKey[]): string {
+  let out = ''
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`
+    else out += out === '' ? String(s) : `.${String(s)}`
+  }
+  return out
+}
+
+/** Line (1-based) of the node at `segments`, or of its nearest ancestor that exists. */
+function lineOf (doc: Document, counter: LineCounter, segments: readonly PropertyKey[], key?: string): number | undefined {
+  for (let n = segments.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n) as unknown[], true)
+    if (!isNode(node)) continue
+    if (key !== undefined && n === segments.length && isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key)
+      if (pair && isScalar(pair.key) && pair.key.range) return counter.linePos(pair.key.range[0]).line
+    }
+    if (node.range) return counter.linePos(node.range[0]).line
+  }
+  return undefined
+}
+
+function describe (issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}: check the spelling (unknown keys are not allowed)`
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required'
+      return `should be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}`
+    case 'invalid_union':
+      if (('note' in issue && issue.note === 'No matching discriminator') || ('discriminator' in issue && issue.discriminator)) {
+        if (issue.path[0] === 'destination') return 'type must be charitylog or lamplight'
+        return 'type must be one of text, textarea, email, tel, postcode, number, date, select, radios, checkboxes, checkbox, hidden'
+      }
+      return 'is not in any of the allowed shapes (for show_if: {field, equals} or {field, in: [...]})'
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+    case 'too_small':
+      if (issue.origin === 'array') return `needs at least ${String(issue.minimum)} item(s)`
+      if (issue.origin === 'string') return 'must not be empty'
+      return `must be at least ${String(issue.minimum)}`
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`
+    default:
+      return issue.message
+  }
+}
+
+export function parseFormText (file: string, text: string): ParseResult {
+  const counter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true })
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => ({
+        file, path: '', line: e.linePos?.[0]?.line, message: `the YAML cannot be read: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
+    }
+  }
+  const data: unknown = doc.toJS()
+  const result = formSchema.safeParse(data)
+  const expectedId = path.basename(file).replace(/\.ya?ml$/, '')
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((issue) => {
+        const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined
+        return { file, path: pathToString(issue.path), line: lineOf(doc, counter, issue.path, key), message: describe(issue) }
+      }),
+    }
+  }
+  if (result.data.id !== expectedId) {
+    return { ok: false, problems: [{ file, path: 'id', line: lineOf(doc, counter, ['id']), message: `the id "${result.data.id}" must equal the file name without .yaml ("${expectedId}")` }] }
+  }
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16)
+  return { ok: true, form: { definition: result.data, hash, file } }
+}
+
+export interface FormsDirResult {
+  forms: Map<string, LoadedForm>
+  /** Problems per file name; a file listed here is not served. */
+  broken: Map<string, FormProblem[]>
+}
+
+/** Reads every `*.yaml` in `dir`. A missing folder is an error the caller reports; a bad file is not. */
+export async function loadFormsDir (dir: string): Promise<FormsDirResult> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()
+  const forms = new Map<string, LoadedForm>()
+  const broken = new Map<string, FormProblem[]>()
+  for (const name of names) {
+    const result = parseFormText(name, await readFile(path.join(dir, name), 'utf8'))
+    if (result.ok) forms.set(result.form.definition.id, result.form)
+    else broken.set(name, result.problems)
+  }
+  return { forms, broken }
+}

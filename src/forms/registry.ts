@@ -1,0 +1,40 @@
+/**
+ * The live forms: loaded from FORMS_DIR at start. A broken file is logged with its file, path, line
+ * and message, and kept in `broken` (for staff), while every good form keeps serving.
+ */
+import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm } from './load.js'
+
+export interface Logger {
+  info (obj: object, msg?: string): void
+  warn (obj: object, msg?: string): void
+  error (obj: object, msg?: string): void
+}
+
+export interface FormRegistry {
+  get (id: string): LoadedForm | undefined
+  list (): LoadedForm[]
+  broken (): ReadonlyMap<string, FormProblem[]>
+  /** Reads the folder again; the previous forms stay live if the folder cannot be read. */
+  reload (): Promise<void>
+}
+
+export async function createFormRegistry (formsDir: string, log: Logger): Promise<FormRegistry> {
+  let forms = new Map<string, LoadedForm>()
+  let broken = new Map<string, FormProblem[]>()
+  const registry: FormRegistry = {
+    get: (id) => forms.get(id),
+    list: () => [...forms.values()],
+    broken: () => broken,
+    async reload () {
+      const result = await loadFormsDir(formsDir)
+      forms = result.forms
+      broken = result.broken
+      for (const [file, problems] of broken) {
+        for (const p of problems) log.error({ file, path: p.path, line: p.line }, `Form file not loaded: ${formatProblem(p)}`)
+      }
+      log.info({ forms: [...forms.keys()], broken: [...broken.keys()] }, `Loaded ${forms.size} form(s) from ${formsDir}`)
+    },
+  }
+  await registry.reload()
+  return registry
+}

@@ -1,0 +1,155 @@
+/**
+ * The built-in texts of the public pages, in English and Welsh (`language: cy` in a form file).
+ * Messages follow the GOV.UK Design System's error message patterns. `{label}` is the question as the
+ * form file writes it; the Welsh uses the label unmutated, which reads correctly for quoted labels.
+ */
+export type Language = 'en' | 'cy'
+
+export interface Texts {
+  lang: Language
+  optional: string
+  submit: string
+  addAnother: string
+  remove: string
+  removePerson: (n: number) => string
+  person: (n: number) => string
+  errorPrefix: string
+  errorSummaryTitle: string
+  errorTitlePrefix: (count: number) => string
+  day: string
+  month: string
+  year: string
+  dateHint: string
+  selectPlaceholder: string
+  showIfHint: (question: string, answers: string[]) => string
+  confirmationHeading: string
+  confirmationBody: string
+  referenceLabel: string
+  keepReference: string
+  notFoundTitle: string
+  notFoundBody: string
+  months: readonly string[]
+  err: {
+    enter: (label: string) => string
+    choose: (label: string) => string
+    chooseSome: (label: string) => string
+    tick: (label: string) => string
+    tooLong: (label: string, max: number) => string
+    email: (label: string) => string
+    tel: (label: string) => string
+    postcode: (label: string) => string
+    number: (label: string) => string
+    numberMin: (label: string, min: number) => string
+    numberMax: (label: string, max: number) => string
+    dateMissing: (label: string, parts: string) => string
+    dateReal: (label: string) => string
+    datePast: (label: string) => string
+    dateFuture: (label: string) => string
+    option: (label: string) => string
+    tooManyPeople: (heading: string, max: number) => string
+    tooFewPeople: (heading: string, min: number) => string
+  }
+}
+
+const q = (label: string) => `‘${label.replace(/[?:]\s*$/, '')}’`
+
+const en: Texts = {
+  lang: 'en',
+  optional: '(optional)',
+  submit: 'Send referral',
+  addAnother: 'Add another person',
+  remove: 'Remove',
+  removePerson: (n) => `Remove person ${n}`,
+  person: (n) => `Person ${n}`,
+  errorPrefix: 'Error:',
+  errorSummaryTitle: 'There is a problem',
+  errorTitlePrefix: (count) => `Error (${count}): `,
+  day: 'Day',
+  month: 'Month',
+  year: 'Year',
+  dateHint: 'For example, 27 3 2007',
+  selectPlaceholder: 'Choose an option',
+  showIfHint: (question, answers) => `Only answer this if your answer to ${q(question)} was ${answers.map((a) => `‘${a}’`).join(' or ')}.`,
+  confirmationHeading: 'Referral sent',
+  confirmationBody: 'Thank you. We have your referral and we will be in touch.',
+  referenceLabel: 'Your reference',
+  keepReference: 'Keep this reference in case you need to contact us about your referral.',
+  notFoundTitle: 'Page not found',
+  notFoundBody: 'If you typed the web address, check it is correct. If you followed a link, the form may have moved or closed.',
+  months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+  err: {
+    enter: (l) => `Answer ${q(l)}`,
+    choose: (l) => `Select an answer for ${q(l)}`,
+    chooseSome: (l) => `Select at least one answer for ${q(l)}`,
+    tick: (l) => `Tick the box to confirm ${q(l)}`,
+    tooLong: (l, max) => `${q(l)} must be ${max} characters or fewer`,
+    email: (l) => `${q(l)}: enter an email address in the correct format, like name@example.com`,
+    tel: (l) => `${q(l)}: enter a phone number, like 01632 960 001 or +44 7700 900 982`,
+    postcode: (l) => `${q(l)}: enter a full UK postcode, like SW1A 2AA`,
+    number: (l) => `${q(l)} must be a number`,
+    numberMin: (l, min) => `${q(l)} must be ${min} or more`,
+    numberMax: (l, max) => `${q(l)} must be ${max} or less`,
+    dateMissing: (l, parts) => `${q(l)} must include a ${parts}`,
+    dateReal: (l) => `${q(l)} must be a real date`,
+    datePast: (l) => `${q(l)} must be in the past`,
+    dateFuture: (l) => `${q(l)} must be in the future`,
+    option: (l) => `Select one of the options given for ${q(l)}`,
+    tooManyPeople: (h, max) => `${q(h)}: you can tell us about ${max} ${max === 1 ? 'person' : 'people'} at most. Remove the extra ones`,
+    tooFewPeople: (h, min) => `${q(h)}: tell us about at least ${min} ${min === 1 ? 'person' : 'people'}`,
+  },
+}
+
+const cy: Texts = {
+  lang: 'cy',
+  optional: '(dewisol)',
+  submit: 'Anfon yr atgyfeiriad',
+  addAnother: 'Ychwanegu person arall',
+  remove: 'Tynnu',
+  removePerson: (n) => `Tynnu person ${n}`,
+  person: (n) => `Person ${n}`,
+  errorPrefix: 'Gwall:',
+  errorSummaryTitle: 'Mae problem wedi codi',
+  errorTitlePrefix: (count) => `Gwall (${count}): `,
+  day: 'Diwrnod',
+  month: 'Mis',
+  year: 'Blwyddyn',
+  dateHint: 'Er enghraifft, 27 3 2007',
+  selectPlaceholder: 'Dewiswch opsiwn',
+  showIfHint: (question, answers) => `Atebwch hwn dim ond os mai ${answers.map((a) => `‘${a}’`).join(' neu ')} oedd eich ateb i ${q(question)}.`,
+  confirmationHeading: 'Atgyfeiriad wedi’i anfon',
+  confirmationBody: 'Diolch. Mae eich atgyfeiriad gennym a byddwn yn cysylltu â chi.',
+  referenceLabel: 'Eich cyfeirnod',
+  keepReference: 'Cadwch y cyfeirnod hwn rhag ofn y bydd angen i chi gysylltu â ni am eich atgyfeiriad.',
+  notFoundTitle: 'Heb ddod o hyd i’r dudalen',
+  notFoundBody: 'Os gwnaethoch deipio’r cyfeiriad gwe, gwiriwch ei fod yn gywir. Os gwnaethoch ddilyn dolen, efallai bod y ffurflen wedi symud neu gau.',
+  months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
+  err: {
+    enter: (l) => `Atebwch ${q(l)}`,
+    choose: (l) => `Dewiswch ateb ar gyfer ${q(l)}`,
+    chooseSome: (l) => `Dewiswch o leiaf un ateb ar gyfer ${q(l)}`,
+    tick: (l) => `Ticiwch y blwch i gadarnhau ${q(l)}`,
+    tooLong: (l, max) => `Rhaid i ${q(l)} fod yn ${max} nod neu lai`,
+    email: (l) => `${q(l)}: rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@enghraifft.com`,
+    tel: (l) => `${q(l)}: rhowch rif ffôn, fel 01632 960 001 neu +44 7700 900 982`,
+    postcode: (l) => `${q(l)}: rhowch god post llawn yn y DU, fel CF10 1AA`,
+    number: (l) => `Rhaid i ${q(l)} fod yn rhif`,
+    numberMin: (l, min) => `Rhaid i ${q(l)} fod yn ${min} neu fwy`,
+    numberMax: (l, max) => `Rhaid i ${q(l)} fod yn ${max} neu lai`,
+    dateMissing: (l, parts) => `Rhaid i ${q(l)} gynnwys ${parts}`,
+    dateReal: (l) => `Rhaid i ${q(l)} fod yn ddyddiad go iawn`,
+    datePast: (l) => `Rhaid i ${q(l)} fod yn y gorffennol`,
+    dateFuture: (l) => `Rhaid i ${q(l)} fod yn y dyfodol`,
+    option: (l) => `Dewiswch un o’r opsiynau a roddwyd ar gyfer ${q(l)}`,
+    tooManyPeople: (h, max) => `${q(h)}: gallwch roi manylion ${max} ${max === 1 ? 'person' : 'o bobl'} ar y mwyaf. Tynnwch y rhai ychwanegol`,
+    tooFewPeople: (h, min) => `${q(h)}: rhowch fanylion o leiaf ${min} ${min === 1 ? 'person' : 'o bobl'}`,
+  },
+}
+
+export const texts: Record<Language, Texts> = { en, cy }
+
+/** The names of missing date parts, in the form's language ("day and year", "diwrnod a blwyddyn"). */
+export function dateParts (t: Texts, missing: Array<'day' | 'month' | 'year'>): string {
+  const words = missing.map((p) => t[p].toLowerCase())
+  const and = t.lang === 'cy' ? ' a ' : ' and '
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')}${and}${words.at(-1)}`
+}

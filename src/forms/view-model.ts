@@ -1,0 +1,163 @@
+/**
+ * Everything a form page shows, worked out here so the templates only print: ids, names, values,
+ * errors, hints, the add/remove buttons. Templates escape every value (Eta `<%= %>`).
+ */
+import type { DateInput, RawValue } from './fields.js'
+import type { Field, FieldType, FormDefinition, PeopleGroup } from './schema.js'
+import { groupId, groupMax, groupMin, inputId, inputName, type PageError, type RawAnswers, type RawSubmission } from './submission.js'
+import type { Texts } from './texts.js'
+
+export interface OptionView { id: string, value: string, label: string, checked: boolean }
+
+export interface FieldView {
+  type: FieldType
+  /** The template in views/fields/: one-line text types share `input`. */
+  partial: string
+  id: string
+  name: string
+  label: string
+  optional: boolean
+  hint: string | undefined
+  /** Without JavaScript, the condition of a `show_if` field is said in its hint. */
+  conditionHint: string | undefined
+  /** For the enhancement script: the input name this field depends on, and the values that show it. */
+  showIf: { name: string, values: string[] } | undefined
+  error: string | undefined
+  value: string
+  date: DateInput
+  options: OptionView[]
+  inputType: string
+  inputmode: string | undefined
+  autocomplete: string | undefined
+  spellcheck: boolean | undefined
+  maxLength: number | undefined
+  describedBy: string | undefined
+}
+
+/** `remove` exists for every person of a group that can have more than one; `hidden` while at the minimum. */
+export interface PersonView { index: number, legend: string, fields: FieldView[], remove: { value: string, label: string, hidden: boolean } | undefined }
+export interface GroupView {
+  id: string
+  key: string
+  heading: string
+  many: boolean
+  people: PersonView[]
+  /** Present when the group can have more than one person; `hidden` at the maximum. */
+  add: { value: string, label: string, hidden: boolean } | undefined
+  error: string | undefined
+  max: number
+  min: number
+  /** For the enhancement script: the legend and remove label, `{n}` standing for the person's number. */
+  personLabel: string
+  removeLabel: string
+}
+
+export interface FormPageView {
+  lang: string
+  title: string
+  intro: string[]
+  errors: PageError[]
+  groups: GroupView[]
+  fields: FieldView[]
+  action: string
+  t: Texts
+}
+
+const INPUT: Partial<Record<FieldType, { type: string, inputmode?: string, spellcheck?: boolean }>> = {
+  text: { type: 'text' },
+  email: { type: 'email', spellcheck: false },
+  tel: { type: 'tel' },
+  postcode: { type: 'text', spellcheck: false },
+  number: { type: 'text', inputmode: 'decimal' },
+}
+const DEFAULT_AUTOCOMPLETE: Partial<Record<FieldType, string>> = { email: 'email', tel: 'tel', postcode: 'postal-code' }
+
+export function paragraphs (text: string | undefined): string[] {
+  return (text ?? '').split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p !== '')
+}
+
+function optionLabel (list: Field[], name: string, value: string): string {
+  const f = list.find((x) => x.name === name)
+  if (f && 'options' in f) return f.options.find((o) => o.value === value)?.label ?? value
+  if (f?.type === 'checkbox') return value === '1' ? 'ticked' : value
+  return value
+}
+
+function fieldView (f: Field, list: Field[], raw: RawValue | undefined, id: string, name: (n: string) => string,
+  errors: Map<string, string>, t: Texts): FieldView {
+  const str = typeof raw === 'string' ? raw : ''
+  const chosen = new Set(Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [])
+  const input = INPUT[f.type]
+  const cond = f.show_if
+  const values = cond ? ('equals' in cond ? [cond.equals] : cond.in) : []
+  const condLabel = cond ? list.find((x) => x.name === cond.field)?.label ?? cond.field : ''
+  const error = errors.get(id)
+  const hint = f.hint
+  const conditionHint = cond ? t.showIfHint(condLabel, values.map((v) => optionLabel(list, cond.field, v))) : undefined
+  const describedBy = [hint || f.type === 'date' ? `${id}-hint` : '', conditionHint ? `${id}-cond` : '', error ? `${id}-error` : '']
+    .filter(Boolean).join(' ') || undefined
+  return {
+    type: f.type,
+    partial: input ? 'input' : f.type,
+    id,
+    name: name(f.name),
+    label: f.label,
+    optional: !f.required && f.type !== 'hidden' && f.type !== 'checkbox',
+    hint,
+    conditionHint,
+    showIf: cond ? { name: name(cond.field), values } : undefined,
+    error,
+    value: f.type === 'hidden' ? f.value : str,
+    date: raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : { day: '', month: '', year: '' },
+    options: 'options' in f ? f.options.map((o, j) => ({ id: j === 0 ? id : `${id}-${j}`, value: o.value, label: o.label, checked: chosen.has(o.value) })) : [],
+    inputType: input?.type ?? 'text',
+    inputmode: input?.inputmode,
+    autocomplete: f.autocomplete ?? DEFAULT_AUTOCOMPLETE[f.type],
+    spellcheck: input?.spellcheck,
+    maxLength: 'max_length' in f ? f.max_length : undefined,
+    describedBy,
+  }
+}
+
+function personView (g: PeopleGroup, person: RawAnswers, i: number, count: number, errors: Map<string, string>, t: Texts): PersonView {
+  const many = groupMax(g) > 1
+  return {
+    index: i,
+    legend: many ? t.person(i + 1) : g.heading,
+    fields: g.fields.map((f) => fieldView(f, g.fields, person[f.name], inputId(g.key, i, f.name), (n) => inputName(g.key, i, n), errors, t)),
+    remove: many ? { value: `remove:${g.key}:${i}`, label: t.removePerson(i + 1), hidden: count <= groupMin(g) } : undefined,
+  }
+}
+
+/** `errors` may be empty (first view, or an add/remove round trip, which shows no errors). */
+export function formPageView (form: FormDefinition, raw: RawSubmission, errors: PageError[], t: Texts, action: string): FormPageView {
+  const byId = new Map<string, string>()
+  for (const e of errors) if (!byId.has(e.id)) byId.set(e.id, e.message)
+  const groups = (form.people ?? []).map((g): GroupView => {
+    const list = raw.people[g.key] ?? []
+    return {
+      id: groupId(g.key),
+      key: g.key,
+      heading: g.heading,
+      many: groupMax(g) > 1,
+      people: list.map((p, i) => personView(g, p, i, list.length, byId, t)),
+      add: groupMax(g) > 1 ? { value: `add:${g.key}`, label: g.add_another ?? t.addAnother, hidden: list.length >= groupMax(g) } : undefined,
+      error: byId.get(groupId(g.key)),
+      max: groupMax(g),
+      min: groupMin(g),
+      personLabel: t.person(0).replace('0', '{n}'),
+      removeLabel: t.removePerson(0).replace('0', '{n}'),
+    }
+  })
+  const top = form.fields ?? []
+  return {
+    lang: t.lang,
+    title: form.title,
+    intro: paragraphs(form.intro),
+    errors,
+    groups,
+    fields: top.map((f) => fieldView(f, top, raw.fields[f.name], inputId(undefined, 0, f.name), (n) => n, byId, t)),
+    action,
+    t,
+  }
+}

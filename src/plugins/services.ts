@@ -1,0 +1,25 @@
+/**
+ * The app's services, made by plain factories and decorated at the edge so routes can reach them.
+ * The domain folders (forms, outbox, crm) know nothing of Fastify.
+ */
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import type { FormRegistry } from '../forms/registry.js'
+import type { SqliteStore } from '../outbox/sqlite-store.js'
+
+export interface Services {
+  config: Config
+  forms: FormRegistry
+  store: SqliteStore
+  /** The clock, so tests can pin "today". */
+  now: () => Date
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { services: Services }
+}
+
+export default fp(async function servicesPlugin (app: FastifyInstance, services: Services) {
+  app.decorate('services', services)
+}, { name: 'services' })

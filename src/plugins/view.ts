@@ -1,0 +1,22 @@
+/**
+ * Eta templates through @fastify/view, compiled once and cached (`cache: true`), escaping by default.
+ * `assetVersion` (a hash of the CSS and JS) goes into asset URLs so a new release reaches browsers.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import view from '@fastify/view'
+import { Eta } from 'eta'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { PUBLIC_DIR, VIEWS_DIR } from '../paths.js'
+
+export const assetVersion = createHash('sha256')
+  .update(readFileSync(path.join(PUBLIC_DIR, 'app.css')))
+  .update(readFileSync(path.join(PUBLIC_DIR, 'app.js')))
+  .digest('hex').slice(0, 10)
+
+export default fp(async function viewPlugin (app: FastifyInstance) {
+  const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: ['nl', 'slurp'] })
+  await app.register(view, { engine: { eta }, templates: VIEWS_DIR, defaultContext: { assetVersion } })
+}, { name: 'view' })

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    // Browser tests start Chromium; two cores on CI, so keep parallelism modest.
+    maxWorkers: 2,
+  },
+})
