@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { createFormRegistry } from './forms/registry.js'
+import { createRelay, type RelayOptions } from './outbox/relay.js'
 import { openSqliteStore } from './outbox/sqlite-store.js'
 import { PUBLIC_DIR } from './paths.js'
 import services from './plugins/services.js'
@@ -24,6 +25,10 @@ export interface AppDeps {
   /** A pino instance or options; false for silence. Default: pino at config.logLevel. */
   logger?: FastifyBaseLogger | boolean | object
   now?: () => Date
+  /** Relay settings for tests and the bench (HTTP dispatcher, timeouts, concurrency). */
+  relay?: RelayOptions
+  /** Default true: deliver in this process. The ops CLI and some tests build the app without it. */
+  startWorker?: boolean
 }
 
 /** The largest form body accepted: generous for six people and long answers, small enough to refuse floods. */
@@ -48,7 +53,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   const secret = resolveSecretKey(config.secretKey, config.dataDir)
   const store = openSqliteStore(config.dataDir, createSealer(secret))
-  app.addHook('onClose', async () => store.close())
+  const relay = createRelay(config, store, app.log, deps.relay)
+  app.addHook('onReady', async () => { if (deps.startWorker !== false) relay.worker.start() })
+  app.addHook('onClose', async () => {
+    await relay.worker.stop()
+    store.close()
+  })
   const forms = await createFormRegistry(config.formsDir, app.log)
 
   // Ecosystem plugins.
@@ -71,7 +81,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Our infrastructure.
   await app.register(view)
-  await app.register(services, { config, forms, store, now: deps.now ?? (() => new Date()) })
+  await app.register(services, { config, forms, store, relay, now: deps.now ?? (() => new Date()) })
 
   // Routes.
   await app.register(homeRoutes)

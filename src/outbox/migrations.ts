@@ -31,6 +31,16 @@ const steps: string[] = [
   CREATE INDEX submissions_due ON submissions (next_attempt_at)
     WHERE delivered_at IS NULL AND failed_at IS NULL AND partly_delivered_at IS NULL AND quarantined_at IS NULL;
   CREATE INDEX submissions_form ON submissions (form_id, created_at);`,
+  `ALTER TABLE submissions ADD COLUMN crm_response TEXT;
+  CREATE TABLE delivery_attempts (
+    id INTEGER PRIMARY KEY,
+    submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX delivery_attempts_submission ON delivery_attempts (submission_id);`,
 ]
 
 export function migrate (db: Database.Database): void {

@@ -47,6 +47,8 @@ export interface SubmissionRow {
   crm_ids: string | null
   progress: string | null
   purged_at: number | null
+  /** The CRM's answer to the delivery, as it came (cut at 2,000 characters). */
+  crm_response: string | null
 }
 
 export type DeliveryState = 'quarantined' | 'delivered' | 'partly_delivered' | 'failed' | 'held' | 'waiting'

@@ -6,12 +6,14 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { FormRegistry } from '../forms/registry.js'
+import type { Relay } from '../outbox/relay.js'
 import type { SqliteStore } from '../outbox/sqlite-store.js'
 
 export interface Services {
   config: Config
   forms: FormRegistry
   store: SqliteStore
+  relay: Relay
   /** The clock, so tests can pin "today". */
   now: () => Date
 }

@@ -57,6 +57,7 @@ export default async function formRoutes (app: FastifyInstance) {
       answers: readableCopy(def, result.answers, t),
     }, now().getTime())
     req.log.info({ reference, form: def.id }, 'Referral stored')
+    app.services.relay.worker.wake()
     return reply.code(303).header('location', `/forms/${def.id}/sent/${reference}`).send()
   })
 

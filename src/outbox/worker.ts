@@ -1,0 +1,178 @@
+/**
+ * The delivery worker. Delivery guarantee: AT LEAST ONCE. A submission is committed to SQLite before
+ * the visitor sees the confirmation; the worker leases due rows, sends each through its CRM adapter,
+ * and records the outcome. If the process dies mid-delivery the lease expires and the row is sent
+ * again, so a CRM may see a referral twice in that narrow case (Charitylog's staging area lets the
+ * admin reject a duplicate; Lamplight resumes from the saved profile IDs and never re-creates one).
+ *
+ * Runs inside the server process, never in a request: the visitor never waits for a CRM.
+ */
+import type { CrmAdapter, DestinationType } from '../crm/types.js'
+import type { Logger } from '../forms/registry.js'
+import { retryDelay } from './backoff.js'
+import type { Outbox } from './outbox.js'
+import type { SubmissionRow } from './sqlite-store.js'
+
+export interface WorkerOptions {
+  outbox: Outbox
+  /** Adapters of the destinations that have credentials. A destination without one is held. */
+  adapters: Partial<Record<DestinationType, CrmAdapter>>
+  /** Why a destination has no adapter (e.g. which variables are missing), for staff and the log. */
+  heldReasons: Partial<Record<DestinationType, string>>
+  log: Logger
+  now?: () => number
+  retryBaseDelayMs: number
+  maxAttempts: number
+  /** Deliveries at once. */
+  concurrency?: number
+  /** Longer than the slowest delivery can take (three requests with their timeouts). */
+  leaseMs?: number
+  /** Longest sleep between looks at the queue (new submissions also wake the worker). */
+  pollMs?: number
+  /** Personal data of delivered referrals is deleted this long after delivery. */
+  retentionMs: number
+}
+
+export interface Worker {
+  start (): void
+  /** A new submission was stored: look now instead of at the next poll. */
+  wake (): void
+  /** Stops claiming and waits (at most `graceMs`) for deliveries in flight. Idempotent. */
+  stop (graceMs?: number): Promise<void>
+  /** Resolves when nothing is in flight and nothing is due (for tests and the bench). */
+  idle (): Promise<void>
+}
+
+const DESTINATIONS: readonly DestinationType[] = ['charitylog', 'lamplight']
+const PURGE_EVERY_MS = 60 * 60 * 1000
+
+export function createWorker (o: WorkerOptions): Worker {
+  const now = o.now ?? Date.now
+  const concurrency = o.concurrency ?? 4
+  const leaseMs = o.leaseMs ?? 5 * 60 * 1000
+  const pollMs = o.pollMs ?? 5000
+  const live = DESTINATIONS.filter((d) => o.adapters[d] !== undefined)
+  const inFlight = new Set<Promise<void>>()
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  let stopping: Promise<void> | undefined
+  let lastPurge = 0
+  let idleWaiters: Array<() => void> = []
+
+  function holdUnconfigured () {
+    for (const d of DESTINATIONS) {
+      const reason = o.heldReasons[d]
+      if (o.adapters[d] || !reason) continue
+      const n = o.outbox.holdDestination(d, reason)
+      if (n > 0) o.log.warn({ destination: d, count: n }, `Holding ${n} referral(s): ${reason}`)
+    }
+  }
+
+  async function deliver (row: SubmissionRow) {
+    const started = now()
+    const adapter = o.adapters[row.destination]
+    const payload = o.outbox.payloadOf(row)
+    if (!adapter || !payload) return
+    let outcome
+    try {
+      outcome = await adapter.deliver(payload, {
+        ids: o.outbox.progressOf(row.id),
+        save: (key, id) => o.outbox.saveProgress(row.id, key, id),
+      })
+    } catch (err) {
+      // An adapter must not throw; if one does it is a bug, and the referral must still not be lost.
+      o.log.error({ reference: row.reference, err: (err as Error).name }, 'Adapter threw; will retry')
+      outcome = { kind: 'retry' as const, reason: 'An unexpected error happened while sending; will retry' }
+    }
+    const finished = now()
+    try {
+      o.outbox.record(row, outcome, started, finished, finished + retryDelay(row.attempts + 1, o.retryBaseDelayMs), o.maxAttempts)
+    } catch (err) {
+      // Only when shutting down past the grace period (database closed): the lease will expire and the
+      // row will be sent again after restart, which is the at-least-once promise.
+      o.log.error({ reference: row.reference, err: (err as Error).message }, 'Could not record a delivery outcome')
+      return
+    }
+    const fields = { reference: row.reference, destination: row.destination, outcome: outcome.kind, attempt: row.attempts + 1 }
+    if (outcome.kind === 'delivered') o.log.info(fields, 'Referral delivered')
+    else if (outcome.kind === 'held') o.log.error({ ...fields, reason: outcome.reason }, 'Referral held: configuration problem')
+    else o.log.warn({ ...fields, reason: outcome.reason }, `Referral not delivered (${outcome.kind})`)
+  }
+
+  function schedule (delay: number) {
+    if (!running) return
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(tick, Math.max(0, Math.min(delay, pollMs)))
+  }
+
+  function tick () {
+    timer = undefined
+    if (!running) return
+    const t = now()
+    if (t - lastPurge >= PURGE_EVERY_MS) {
+      lastPurge = t
+      const n = o.outbox.purgeDelivered(t - o.retentionMs, t)
+      if (n > 0) o.log.info({ count: n }, 'Deleted the personal data of delivered referrals past the retention period')
+    }
+    holdUnconfigured()
+    const rows = o.outbox.claimDue(t, leaseMs, concurrency - inFlight.size, live)
+    for (const row of rows) {
+      const p = deliver(row).finally(() => {
+        inFlight.delete(p)
+        schedule(0)
+      })
+      inFlight.add(p)
+    }
+    if (inFlight.size === 0) {
+      const next = o.outbox.nextDueAt(live)
+      if (next === undefined || next > now()) {
+        const waiters = idleWaiters
+        idleWaiters = []
+        for (const w of waiters) w()
+      }
+      schedule(next === undefined ? pollMs : next - now())
+    }
+  }
+
+  return {
+    start () {
+      if (running || stopping) return
+      running = true
+      for (const d of DESTINATIONS) {
+        if (!o.adapters[d] && o.heldReasons[d]) o.log.warn({ destination: d }, `${d} referrals will be held: ${o.heldReasons[d]}`)
+      }
+      // Credentials may have been fixed since the last run: held rows of a live destination get another try.
+      for (const d of live) {
+        const n = o.outbox.releaseHeld(d, now())
+        if (n > 0) o.log.info({ destination: d, count: n }, `Released ${n} held referral(s) to try again`)
+      }
+      schedule(0)
+    },
+    wake () {
+      if (running && inFlight.size < concurrency) schedule(0)
+    },
+    stop (graceMs = 10_000) {
+      stopping ??= (async () => {
+        running = false
+        if (timer) clearTimeout(timer)
+        timer = undefined
+        let grace: NodeJS.Timeout | undefined
+        const waited = await Promise.race([
+          Promise.allSettled([...inFlight]).then(() => true),
+          new Promise<boolean>((resolve) => { grace = setTimeout(() => resolve(false), graceMs) }),
+        ])
+        clearTimeout(grace)
+        if (!waited) o.log.warn({ inFlight: inFlight.size }, 'Stopped with deliveries in flight; their leases will expire and they will be sent again')
+        for (const w of idleWaiters) w()
+        idleWaiters = []
+      })()
+      return stopping
+    },
+    idle () {
+      return new Promise((resolve) => {
+        idleWaiters.push(resolve)
+        schedule(0)
+      })
+    },
+  }
+}
