@@ -1,0 +1,63 @@
+/**
+ * Builds the real app for a test: a fresh temp DATA_DIR (or a given one, for restart tests), the
+ * forms folder of the test's choice, a pinned clock, and captured logs (to prove what is not in them).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+
+export const EXAMPLE_FORMS = path.resolve(import.meta.dirname, '../../forms')
+export const FIXTURE_FORMS = path.resolve(import.meta.dirname, '../fixtures/forms')
+
+export function tempDir (prefix = 'rf-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix))
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  dataDir: string
+  logs: string[]
+  close (): Promise<void>
+}
+
+export interface TestAppOptions {
+  formsDir?: string
+  dataDir?: string
+  env?: Record<string, string>
+  /** Default: 2026-06-15 12:00 UTC. */
+  now?: Date
+}
+
+export async function buildTestApp (opts: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? tempDir()
+  const ownsData = opts.dataDir === undefined
+  const config = loadConfig({ FORMS_DIR: opts.formsDir ?? EXAMPLE_FORMS, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...opts.env })
+  const logs: string[] = []
+  const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
+  const now = opts.now ?? new Date('2026-06-15T12:00:00Z')
+  const app = await buildApp(config, { logger: { level: 'info', stream }, now: () => now })
+  await app.ready()
+  return {
+    app,
+    config,
+    dataDir,
+    logs,
+    async close () {
+      await app.close()
+      if (ownsData) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** An urlencoded body from pairs (repeat a name for checkboxes). */
+export function form (pairs: Array<[string, string]> | Record<string, string>): string {
+  const list = Array.isArray(pairs) ? pairs : Object.entries(pairs)
+  return new URLSearchParams(list).toString()
+}
+
+export const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' }
