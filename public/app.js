@@ -1,3 +1,43 @@
+// Inside an iframe from /embed.js: tell the embedding page our height (and nothing else), and only
+// that page's origin, which the server checked against the form's allowed origins.
+(function () {
+  'use strict'
+  var origin = document.body.getAttribute('data-embed-origin')
+  if (!origin || window.parent === window || !window.parent.postMessage) return
+  var last = 0
+  function post () {
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height)
+    if (h === last) return
+    last = h
+    window.parent.postMessage({ type: 'referral-form:height', height: h }, origin)
+  }
+  if (window.ResizeObserver) new ResizeObserver(post).observe(document.documentElement)
+  window.addEventListener('load', post)
+  post()
+})();
+
+// "Exit this page" (forms with quick_exit): the button, or Shift pressed three times within two
+// seconds, replaces the whole window (the top one when embedded) with a neutral site.
+(function () {
+  'use strict'
+  var exit = document.querySelector('[data-quick-exit]')
+  if (!exit) return
+  function leave (e) {
+    if (e) e.preventDefault()
+    document.body.hidden = true
+    try { window.top.location.replace(exit.href) } catch (err) { window.location.replace(exit.href) }
+  }
+  exit.addEventListener('click', leave)
+  var presses = []
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Shift' || e.repeat) return
+    var t = Date.now()
+    presses = presses.filter(function (p) { return t - p < 2000 })
+    presses.push(t)
+    if (presses.length >= 3) leave()
+  })
+})();
+
 // Progressive enhancement of the form pages. Everything works without this file: it only saves
 // round trips (add/remove people, show_if questions) and moves focus the way GOV.UK pages do.
 (function () {
@@ -39,7 +79,17 @@
       var have = valuesOf(f.getAttribute('data-show-if'))
       f.hidden = !have.some(function (v) { return wanted.indexOf(v) >= 0 })
       var hint = f.querySelector('[data-condition-hint]')
-      if (hint) hint.hidden = true
+      if (hint && !hint.hidden) {
+        // The condition is said for pages without JavaScript; here the question shows only when it
+        // applies, so the hint goes, from the screen and from the inputs' descriptions.
+        hint.hidden = true
+        var described = f.querySelectorAll('[aria-describedby]')
+        for (var j = 0; j < described.length; j++) {
+          var ids = described[j].getAttribute('aria-describedby').split(' ').filter(function (x) { return x !== hint.id })
+          if (ids.length > 0) described[j].setAttribute('aria-describedby', ids.join(' '))
+          else described[j].removeAttribute('aria-describedby')
+        }
+      }
     }
   }
   form.addEventListener('change', updateConditions)
@@ -97,28 +147,40 @@
     }
     return copy
   }
+  // A blank copy of each group's first person, so a group emptied in the page (min 0) can grow again.
+  var spares = {}
+  var groups = form.querySelectorAll('[data-group]')
+  for (var g = 0; g < groups.length; g++) {
+    var firstPerson = groups[g].querySelector('[data-person]')
+    if (firstPerson) spares[groups[g].getAttribute('data-group')] = blank(firstPerson)
+  }
   form.addEventListener('click', function (e) {
     var button = e.target.closest && e.target.closest('[data-add], [data-remove]')
     if (!button) return
     var group = button.closest('[data-group]')
     var people = group.querySelectorAll('[data-person]')
-    e.preventDefault()
     if (button.hasAttribute('data-add')) {
       var last = people[people.length - 1]
-      var copy = blank(last)
-      last.parentNode.insertBefore(copy, last.nextSibling)
+      var model = last || spares[group.getAttribute('data-group')]
+      if (!model) return // no person on the page to copy: the button posts and the server adds one
+      e.preventDefault()
+      var copy = blank(model)
+      if (last) last.parentNode.insertBefore(copy, last.nextSibling)
+      else button.parentNode.insertBefore(copy, button)
       renumber(group)
       updateConditions()
       var first = copy.querySelector('input:not([type=hidden]), select, textarea')
       if (first) first.focus()
     } else {
+      e.preventDefault()
       var person = button.closest('[data-person]')
       var index = [].indexOf.call(people, person)
       person.parentNode.removeChild(person)
       renumber(group)
       var rest = group.querySelectorAll('[data-person]')
       var next = rest[Math.min(index, rest.length - 1)]
-      var focus = next && next.querySelector('input:not([type=hidden]), select, textarea')
+      // Focus the next person's first question or, with nobody left, the add button: never lose it.
+      var focus = next ? next.querySelector('input:not([type=hidden]), select, textarea') : group.querySelector('[data-add]')
       if (focus) focus.focus()
     }
   })

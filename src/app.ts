@@ -14,11 +14,13 @@ import { openSqliteStore } from './outbox/sqlite-store.js'
 import { PUBLIC_DIR } from './paths.js'
 import services from './plugins/services.js'
 import view from './plugins/view.js'
+import embedRoutes from './routes/embed.js'
 import formRoutes from './routes/forms.js'
 import healthRoutes from './routes/health.js'
 import homeRoutes from './routes/home.js'
 import { CLIENT_ERROR_PAGES, renderMessage, renderNotFound } from './routes/pages.js'
 import { createSealer } from './security/encryption.js'
+import { createFormTokens } from './security/form-token.js'
 import { resolveSecretKey } from './security/secret-key.js'
 
 export interface AppDeps {
@@ -47,13 +49,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
           },
         }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: false,
+    trustProxy: typeof config.trustProxy === 'number'
+      ? ((hops: number) => (_address: string, hop: number) => hop < hops)(config.trustProxy)
+      : config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   })
 
   const secret = resolveSecretKey(config.secretKey, config.dataDir)
   const store = openSqliteStore(config.dataDir, createSealer(secret))
-  const relay = createRelay(config, store, app.log, deps.relay)
+  const now = deps.now ?? (() => new Date())
+  // One clock for the pages and the worker (tests pin it): token expiry and retention compare their times.
+  const relay = createRelay(config, store, app.log, { now: () => now().getTime(), ...deps.relay })
   app.addHook('onReady', async () => { if (deps.startWorker !== false) relay.worker.start() })
   app.addHook('onClose', async () => {
     await relay.worker.stop()
@@ -75,19 +81,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       },
     },
     strictTransportSecurity: config.publicUrl.startsWith('https:'),
+    // Not framable unless a form allows it (src/routes/forms.ts lifts both for that form's origins).
+    frameguard: { action: 'deny' },
   })
   await app.register(formbody)
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1d', index: false })
 
   // Our infrastructure.
   await app.register(view)
-  await app.register(services, { config, forms, store, relay, now: deps.now ?? (() => new Date()) })
+  await app.register(services, { config, forms, store, relay, tokens: createFormTokens(secret), now })
 
-  // Routes.
-  await app.register(homeRoutes)
-  await app.register(formRoutes)
-  await app.register(healthRoutes)
-
+  // Kind pages for errors, set before the routes: a route takes the error handler in force when it is declared.
   app.setNotFoundHandler((_req, reply) => renderNotFound(reply))
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500
@@ -101,5 +105,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       'There is a problem on our side. Your answers have not been sent. Please go back and try again in a few minutes.',
     ])
   })
+
+  // Routes.
+  await app.register(homeRoutes)
+  await app.register(formRoutes)
+  await app.register(embedRoutes)
+  await app.register(healthRoutes)
+
   return app
 }

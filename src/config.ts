@@ -28,6 +28,9 @@ const envSchema = z.object({
   RETRY_BASE_DELAY_MS: int(30000, 1, 3_600_000),
   RETRY_MAX_ATTEMPTS: int(20, 1, 1000),
   RETENTION_DAYS: int(7, 0, 3650),
+  MIN_FILL_SECONDS: int(3, 0, 600),
+  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(true|false|\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/,
+    'must be true, false, a number of proxies, or a comma-separated list of proxy addresses').default('false')),
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 })
 
@@ -50,6 +53,10 @@ export interface Config {
   retryMaxAttempts: number
   /** Days personal data is kept after delivery. */
   retentionDays: number
+  /** A submission sent sooner than this after the form was shown is quarantined as probable spam. */
+  minFillSeconds: number
+  /** Fastify's trustProxy: whether (and which) X-Forwarded-For to believe for the client address. */
+  trustProxy: boolean | number | string[]
   logLevel: string
 }
 
@@ -96,6 +103,15 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     retryBaseDelayMs: e.RETRY_BASE_DELAY_MS,
     retryMaxAttempts: e.RETRY_MAX_ATTEMPTS,
     retentionDays: e.RETENTION_DAYS,
+    minFillSeconds: e.MIN_FILL_SECONDS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
   }
+}
+
+function parseTrustProxy (v: string): boolean | number | string[] {
+  if (v === 'true') return true
+  if (v === 'false') return false
+  if (/^\d+$/.test(v)) return Number(v)
+  return v.split(',').map((s) => s.trim())
 }

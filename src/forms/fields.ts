@@ -21,13 +21,15 @@ export type Check = { ok: true, answer: Answer | undefined } | { ok: false, mess
 export const DEFAULT_MAX_LENGTH = 200
 export const TEXTAREA_MAX_LENGTH = 5000
 
-function first (v: string | string[] | undefined): string {
-  if (Array.isArray(v)) return v[0] ?? ''
-  return v ?? ''
+// A body's values are typed as strings, but a client can send anything (a JSON body with numbers or
+// objects): whatever is not a string counts as not answered, rather than crashing a check.
+function first (v: unknown): string {
+  const s: unknown = Array.isArray(v) ? v[0] : v
+  return typeof s === 'string' ? s : ''
 }
-function all (v: string | string[] | undefined): string[] {
-  if (v === undefined) return []
-  return Array.isArray(v) ? v : [v]
+function all (v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string')
+  return typeof v === 'string' ? [v] : []
 }
 
 /** Reads the raw answer of one field whose input is called `name` (dates add `[day]`...). */

@@ -93,7 +93,7 @@ export function parseFormText (file: string, text: string): ParseResult {
     }
   }
   const data: unknown = doc.toJS()
-  const result = formSchema.safeParse(data)
+  const result = formSchema.safeParse(data, { reportInput: true }) // input: to tell "missing" from "wrong type"
   const expectedId = path.basename(file).replace(/\.ya?ml$/, '')
   if (!result.success) {
     return {

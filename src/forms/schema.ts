@@ -104,6 +104,9 @@ const formObjectSchema = z.strictObject({
   fields: z.array(fieldSchema).optional(),
   confirmation: z.strictObject({ heading: z.string().min(1).optional(), body: z.string().min(1).optional() }).optional(),
   embed: z.strictObject({ allowed_origins: z.array(originSchema).optional() }).optional(),
+  // An extension of the spec: an "Exit this page" button and the Shift ×3 shortcut.
+  quick_exit: z.boolean().optional()
+    .describe('Show an "Exit this page" button (and the Shift key pressed 3 times) that leaves for a neutral website.'),
 })
 
 type FormObject = z.infer<typeof formObjectSchema>

@@ -83,8 +83,8 @@ export type PeopleAction = { kind: 'add', group: string } | { kind: 'remove', gr
 /** The no-JavaScript buttons: `_action=add:group` and `_action=remove:group:index`. */
 export function readAction (body: Body): PeopleAction | undefined {
   const v = body._action
-  const s = Array.isArray(v) ? v[0] : v
-  if (!s) return undefined
+  const s: unknown = Array.isArray(v) ? v[0] : v
+  if (typeof s !== 'string') return undefined
   let m = /^add:([a-z][a-z0-9_]{0,63})$/.exec(s)
   if (m) return { kind: 'add', group: m[1]! }
   m = /^remove:([a-z][a-z0-9_]{0,63}):(\d{1,3})$/.exec(s)

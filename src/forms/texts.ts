@@ -29,6 +29,11 @@ export interface Texts {
   notFoundTitle: string
   notFoundBody: string
   months: readonly string[]
+  /** Said above the form when its token was missing, invalid or expired: the answers are kept. */
+  tokenNotice: (expired: boolean) => string
+  tooManyNotice: string
+  quickExit: string
+  honeypotLabel: string
   err: {
     enter: (label: string) => string
     choose: (label: string) => string
@@ -76,6 +81,12 @@ const en: Texts = {
   keepReference: 'Keep this reference in case you need to contact us about your referral.',
   notFoundTitle: 'Page not found',
   notFoundBody: 'If you typed the web address, check it is correct. If you followed a link, the form may have moved or closed.',
+  tokenNotice: (expired) => expired
+    ? 'This page was open for a long time, so we could not send it. Your answers are still here: check them and press the button again.'
+    : 'We could not send the form. Your answers are still here: check them and press the button again.',
+  tooManyNotice: 'There have been a lot of attempts from your connection. Your answers are still here: wait a few minutes, then press the button again.',
+  quickExit: 'Exit this page',
+  honeypotLabel: 'Leave this box empty',
   months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
   err: {
     enter: (l) => `Answer ${q(l)}`,
@@ -122,6 +133,12 @@ const cy: Texts = {
   keepReference: 'Cadwch y cyfeirnod hwn rhag ofn y bydd angen i chi gysylltu â ni am eich atgyfeiriad.',
   notFoundTitle: 'Heb ddod o hyd i’r dudalen',
   notFoundBody: 'Os gwnaethoch deipio’r cyfeiriad gwe, gwiriwch ei fod yn gywir. Os gwnaethoch ddilyn dolen, efallai bod y ffurflen wedi symud neu gau.',
+  tokenNotice: (expired) => expired
+    ? 'Roedd y dudalen hon ar agor am amser hir, felly nid oeddem yn gallu ei hanfon. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.'
+    : 'Nid oeddem yn gallu anfon y ffurflen. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.',
+  tooManyNotice: 'Bu llawer o ymdrechion o’ch cysylltiad chi. Mae eich atebion yma o hyd: arhoswch ychydig funudau, yna pwyswch y botwm eto.',
+  quickExit: 'Gadael y dudalen hon',
+  honeypotLabel: 'Gadewch y blwch hwn yn wag',
   months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
   err: {
     enter: (l) => `Atebwch ${q(l)}`,

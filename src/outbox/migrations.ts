@@ -41,6 +41,39 @@ const steps: string[] = [
     detail TEXT
   );
   CREATE INDEX delivery_attempts_submission ON delivery_attempts (submission_id);`,
+  `ALTER TABLE submissions ADD COLUMN quarantine_reason TEXT;
+  CREATE TABLE used_tokens (
+    nonce TEXT PRIMARY KEY,
+    reference TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX used_tokens_expiry ON used_tokens (expires_at);`,
+  // Staff pages (issue 5): a referral marked as handled by hand; staff sessions (keyed by a hash of
+  // the session id); the audit log; the previous versions of form files saved from the editor.
+  `ALTER TABLE submissions ADD COLUMN handled_at INTEGER;
+  CREATE TABLE admin_sessions (
+    id_hash TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT,
+    detail TEXT
+  );
+  CREATE TABLE form_versions (
+    id INTEGER PRIMARY KEY,
+    form_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    replaced_at INTEGER NOT NULL,
+    replaced_by TEXT NOT NULL
+  );
+  CREATE INDEX form_versions_form ON form_versions (form_id, id);`,
 ]
 
 export function migrate (db: Database.Database): void {

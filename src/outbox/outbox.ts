@@ -9,8 +9,8 @@
 import type { CrmPayload, DeliveryOutcome, DestinationType } from '../crm/types.js'
 import type { SqliteStore, SubmissionRow } from './sqlite-store.js'
 
-/** Where a row can still be sent from: not delivered, failed, partly delivered, quarantined or held. */
-const PENDING = 'delivered_at IS NULL AND failed_at IS NULL AND partly_delivered_at IS NULL AND quarantined_at IS NULL'
+/** Where a row can still be sent from: not delivered, failed, partly delivered, quarantined, handled by hand or held. */
+const PENDING = 'delivered_at IS NULL AND failed_at IS NULL AND partly_delivered_at IS NULL AND quarantined_at IS NULL AND handled_at IS NULL'
 
 export interface AttemptRow { submission_id: number, started_at: number, finished_at: number, outcome: string, detail: string | null }
 
@@ -27,10 +27,21 @@ export interface Outbox {
   holdDestination (destination: DestinationType, reason: string): number
   /** Releases held rows of a destination that can now be tried (credentials set); they become due at `now`. */
   releaseHeld (destination: DestinationType, now: number): number
-  /** Makes one row due now again, whatever stopped it (staff or CLI retry). Not for delivered or quarantined rows. */
+  /** Makes one row due now again, whatever stopped it (staff or CLI retry). Not for delivered, handled or quarantined rows. */
   retryNow (reference: string, now: number): boolean
-  /** Deletes payload and answers of rows delivered before `before`. Returns how many. */
+  /**
+   * Staff entered it in the CRM by hand: records `handled_at`, so it is never sent again. Only for a row
+   * that is neither delivered, quarantined nor already handled. Returns whether a row was marked.
+   */
+  markHandled (reference: string, now: number): boolean
+  /** A quarantined row staff judged genuine: no longer quarantined, due now. Returns whether one was released. */
+  releaseQuarantined (reference: string, now: number): boolean
+  /** Deletes a quarantined row and its attempts for good. Returns whether one was deleted. */
+  deleteQuarantined (reference: string): boolean
+  /** Deletes payload and answers of rows delivered (or handled by hand) before `before`. Returns how many. */
   purgeDelivered (before: number, now: number): number
+  /** Forgets spent form-token nonces past their expiry (see SqliteStore.purgeSpentTokens). */
+  purgeSpentTokens (now: number): number
   attempts (id: number): AttemptRow[]
   /** The next time a pending row falls due, if any (to sleep until then). */
   nextDueAt (destinations: readonly DestinationType[]): number | undefined
@@ -53,6 +64,10 @@ export function createOutbox (store: SqliteStore): Outbox {
   const rejected = db.prepare(`UPDATE submissions SET attempts = attempts + 1, failed_at = @now, lease_until = NULL,
     next_attempt_at = NULL, last_error = @reason WHERE id = @id`)
 
+  // The CRM's answer may repeat the referral back (Charitylog's success body is undocumented), so it is
+  // personal data: sealed like the payload, and deleted with it.
+  const sealRaw = (row: SubmissionRow, raw: string | undefined) => raw === undefined ? null : store.sealer.seal(raw.slice(0, 2000), row.reference)
+
   return {
     claimDue (now, leaseMs, limit, destinations) {
       if (destinations.length === 0 || limit <= 0) return []
@@ -70,10 +85,10 @@ export function createOutbox (store: SqliteStore): Outbox {
       db.transaction(() => {
         switch (outcome.kind) {
           case 'delivered':
-            delivered.run({ id: row.id, now, ids: JSON.stringify(outcome.crmIds), raw: outcome.raw?.slice(0, 2000) ?? null })
+            delivered.run({ id: row.id, now, ids: JSON.stringify(outcome.crmIds), raw: sealRaw(row, outcome.raw) })
             break
           case 'partly_delivered':
-            partly.run({ id: row.id, now, reason: outcome.reason, ids: JSON.stringify(outcome.crmIds), raw: outcome.raw?.slice(0, 2000) ?? null })
+            partly.run({ id: row.id, now, reason: outcome.reason, ids: JSON.stringify(outcome.crmIds), raw: sealRaw(row, outcome.raw) })
             break
           case 'retry':
             retry.run({ id: row.id, now, reason: outcome.reason, retryAt, max: maxAttempts })
@@ -110,13 +125,26 @@ export function createOutbox (store: SqliteStore): Outbox {
     retryNow (reference, now) {
       return db.prepare(`UPDATE submissions SET held_reason = NULL, failed_at = NULL, lease_until = NULL, next_attempt_at = ?,
           attempts = CASE WHEN failed_at IS NOT NULL THEN 0 ELSE attempts END
-        WHERE reference = ? AND delivered_at IS NULL AND partly_delivered_at IS NULL AND quarantined_at IS NULL AND payload IS NOT NULL`)
+        WHERE reference = ? AND delivered_at IS NULL AND partly_delivered_at IS NULL AND quarantined_at IS NULL AND handled_at IS NULL
+          AND payload IS NOT NULL`)
         .run(now, reference).changes === 1
+    },
+    markHandled (reference, now) {
+      return db.prepare(`UPDATE submissions SET handled_at = ?, next_attempt_at = NULL, lease_until = NULL
+        WHERE reference = ? AND delivered_at IS NULL AND quarantined_at IS NULL AND handled_at IS NULL`).run(now, reference).changes === 1
+    },
+    releaseQuarantined (reference, now) {
+      return db.prepare(`UPDATE submissions SET quarantined_at = NULL, next_attempt_at = ?, lease_until = NULL
+        WHERE reference = ? AND quarantined_at IS NOT NULL AND payload IS NOT NULL`).run(now, reference).changes === 1
+    },
+    deleteQuarantined (reference) {
+      return db.prepare('DELETE FROM submissions WHERE reference = ? AND quarantined_at IS NOT NULL').run(reference).changes === 1
     },
     purgeDelivered (before, now) {
       return db.prepare(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL, purged_at = ?
-        WHERE delivered_at IS NOT NULL AND delivered_at < ? AND purged_at IS NULL`).run(now, before).changes
+        WHERE coalesce(delivered_at, handled_at) < ? AND purged_at IS NULL`).run(now, before).changes
     },
+    purgeSpentTokens: (now) => store.purgeSpentTokens(now),
     attempts (id) {
       return db.prepare('SELECT * FROM delivery_attempts WHERE submission_id = ? ORDER BY id').all(id) as AttemptRow[]
     },

@@ -113,6 +113,7 @@ export function createWorker (o: WorkerOptions): Worker {
       lastPurge = t
       const n = o.outbox.purgeDelivered(t - o.retentionMs, t)
       if (n > 0) o.log.info({ count: n }, 'Deleted the personal data of delivered referrals past the retention period')
+      o.outbox.purgeSpentTokens(t)
     }
     holdUnconfigured()
     const rows = o.outbox.claimDue(t, leaseMs, concurrency - inFlight.size, live)

@@ -8,12 +8,14 @@ import type { Config } from '../config.js'
 import type { FormRegistry } from '../forms/registry.js'
 import type { Relay } from '../outbox/relay.js'
 import type { SqliteStore } from '../outbox/sqlite-store.js'
+import type { FormTokens } from '../security/form-token.js'
 
 export interface Services {
   config: Config
   forms: FormRegistry
   store: SqliteStore
   relay: Relay
+  tokens: FormTokens
   /** The clock, so tests can pin "today". */
   now: () => Date
 }

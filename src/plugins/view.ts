@@ -17,6 +17,6 @@ export const assetVersion = createHash('sha256')
   .digest('hex').slice(0, 10)
 
 export default fp(async function viewPlugin (app: FastifyInstance) {
-  const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: ['nl', 'slurp'] })
+  const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
   await app.register(view, { engine: { eta }, templates: VIEWS_DIR, defaultContext: { assetVersion } })
 }, { name: 'view' })

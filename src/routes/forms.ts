@@ -3,8 +3,12 @@
  * no-JavaScript add/remove: 200, no errors; invalid answers: 422 with the error summary), or stores
  * the referral durably and redirects (303) to its confirmation. Storing happens before the redirect,
  * so "we have your referral" is only ever said of a committed row.
+ *
+ * Framing: a form's pages may be put in an iframe only by the origins its file lists
+ * (`embed.allowed_origins`); every other page keeps `frame-ancestors 'none'` (see framingHeaders).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { toCrmPayload } from '../crm/payload.js'
 import type { Body } from '../forms/fields.js'
 import type { LoadedForm } from '../forms/load.js'
@@ -14,54 +18,162 @@ import { texts } from '../forms/texts.js'
 import { ukToday } from '../forms/today.js'
 import { formPageView, paragraphs } from '../forms/view-model.js'
 import { REFERENCE_PATTERN } from '../outbox/sqlite-store.js'
+import { TOKEN_TTL_MS, type TokenCheck } from '../security/form-token.js'
 import { renderNotFound } from './pages.js'
 
 interface FormParams { id: string }
+interface EmbedQuery { embed?: string }
 
-export function renderForm (reply: FastifyReply, form: LoadedForm, raw: RawSubmission, errors: PageError[], status = 200) {
+/** Form POSTs (submissions and no-JS add/remove) per client address per minute. */
+export const POSTS_PER_MINUTE = 30
+/** Failed submissions (invalid answers or token) per client address per ten minutes. */
+export const FAILURES_PER_TEN_MINUTES = 15
+/** The honeypot: a field people never see; software that fills in everything fills it in. */
+export const HONEYPOT_FIELD = '_website'
+export const TOKEN_FIELD = '_token'
+/** Where "Exit this page" goes: a neutral site, as the GOV.UK component does. */
+export const QUICK_EXIT_URL = 'https://www.bbc.co.uk/weather'
+
+/** The embedding page's origin, if the form allows it; anything else is ignored. */
+function embedOrigin (form: LoadedForm | undefined, req: FastifyRequest<{ Querystring: EmbedQuery }>): string | undefined {
+  const origin = typeof req.query.embed === 'string' ? req.query.embed : undefined
+  return origin && form?.definition.embed?.allowed_origins?.includes(origin) ? origin : undefined
+}
+
+interface RenderOptions {
+  status?: number
+  embed?: string | undefined
+  token: string
+  notice?: string
+}
+
+export function renderForm (reply: FastifyReply, form: LoadedForm, raw: RawSubmission, errors: PageError[], o: RenderOptions) {
   const def = form.definition
   const t = texts[def.language ?? 'en']
-  const page = formPageView(def, raw, errors, t, `/forms/${def.id}`)
-  const pageTitle = (errors.length > 0 ? t.errorTitlePrefix(errors.length) : '') + def.title
-  return reply.code(status).header('cache-control', 'no-store').view('form', { ...page, pageTitle })
+  const query = o.embed ? `?embed=${encodeURIComponent(o.embed)}` : ''
+  const page = formPageView(def, raw, errors, t, `/forms/${def.id}${query}`)
+  const pageTitle = (errors.length > 0 || o.notice ? t.errorTitlePrefix(Math.max(errors.length, 1)) : '') + def.title
+  return reply.code(o.status ?? 200).header('cache-control', 'no-store').view('form', {
+    ...page,
+    pageTitle,
+    embedOrigin: o.embed,
+    notice: o.notice,
+    quickExit: def.quick_exit ? QUICK_EXIT_URL : undefined,
+    hiddenInputs: [{ name: TOKEN_FIELD, value: o.token }],
+    honeypot: HONEYPOT_FIELD,
+  })
 }
 
 export default async function formRoutes (app: FastifyInstance) {
-  const { forms, store, now } = app.services
+  const { forms, store, now, tokens } = app.services
+  const minFillMs = app.services.config.minFillSeconds * 1000
 
-  app.get<{ Params: FormParams }>('/forms/:id', async (req, reply) => {
-    const form = forms.get(req.params.id)
-    if (!form) return renderNotFound(reply)
-    return renderForm(reply, form, blankSubmission(form.definition), [])
+  await app.register(rateLimit, {
+    global: false,
+    // Checked after the body is parsed, so a limited visitor's answers can be shown back to them.
+    hook: 'preHandler',
+    errorResponseBuilder: (_req, ctx) => Object.assign(new Error('Too many requests'), { statusCode: 429, retryAfter: String(Math.ceil(ctx.ttl / 1000)) }),
+  })
+  const countFailure = app.createRateLimit({ max: FAILURES_PER_TEN_MINUTES, timeWindow: 10 * 60 * 1000 })
+
+  // Too many POSTs: the visitor's answers come back with a notice instead of a bare 429 page. Every
+  // other error goes on to the app's kind error pages.
+  app.setErrorHandler(async (err: FastifyError & { retryAfter?: string }, req, reply) => {
+    const form = req.method === 'POST' ? forms.get((req.params as Partial<FormParams>).id ?? '') : undefined
+    if (err.statusCode !== 429 || !form || req.body === null || typeof req.body !== 'object') throw err
+    const def = form.definition
+    const at = now().getTime()
+    const body = req.body as Body
+    const check = tokens.verify(typeof body[TOKEN_FIELD] === 'string' ? body[TOKEN_FIELD] as string : undefined, def.id, at)
+    req.log.warn({ form: def.id }, 'Too many form posts from one address')
+    if (err.retryAfter) reply.header('retry-after', err.retryAfter)
+    return renderForm(reply, form, readSubmission(def, body), [], {
+      status: 429,
+      embed: embedOrigin(form, req as FastifyRequest<{ Querystring: EmbedQuery }>),
+      token: check.ok ? body[TOKEN_FIELD] as string : tokens.issue(def.id, at),
+      notice: texts[def.language ?? 'en'].tooManyNotice,
+    })
   })
 
-  app.post<{ Params: FormParams, Body: Body }>('/forms/:id', async (req, reply) => {
+  // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays).
+  app.addHook('onSend', async (req, reply, payload) => {
+    const id = (req.params as Partial<FormParams> | undefined)?.id
+    const origins = id ? forms.get(id)?.definition.embed?.allowed_origins ?? [] : []
+    const csp = reply.getHeader('content-security-policy')
+    if (origins.length > 0 && typeof csp === 'string') {
+      reply.header('content-security-policy', csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
+      reply.removeHeader('x-frame-options')
+    }
+    return payload
+  })
+
+  app.get<{ Params: FormParams, Querystring: EmbedQuery }>('/forms/:id', async (req, reply) => {
+    const form = forms.get(req.params.id)
+    if (!form) return renderNotFound(reply)
+    const token = tokens.issue(form.definition.id, now().getTime())
+    return renderForm(reply, form, blankSubmission(form.definition), [], { embed: embedOrigin(form, req), token })
+  })
+
+  app.post<{ Params: FormParams, Body: Body, Querystring: EmbedQuery }>('/forms/:id', {
+    config: { rateLimit: { max: POSTS_PER_MINUTE, timeWindow: 60 * 1000 } },
+  }, async (req, reply) => {
     const form = forms.get(req.params.id)
     if (!form) return renderNotFound(reply)
     const def = form.definition
+    const t = texts[def.language ?? 'en']
+    const embed = embedOrigin(form, req)
     const body: Body = req.body !== null && typeof req.body === 'object' ? req.body : {}
     const raw = readSubmission(def, body)
+    const at = now().getTime()
+    const rawToken = body[TOKEN_FIELD]
+    const check: TokenCheck = tokens.verify(typeof rawToken === 'string' ? rawToken : undefined, def.id, at)
+    // A valid token goes back into the page unchanged (its nonce is only spent when a referral is
+    // stored); a bad one is replaced, so pressing the button again works.
+    const token = check.ok && typeof rawToken === 'string' ? rawToken : tokens.issue(def.id, at, check.ok ? 'f' : check.reason === 'expired' ? 'r' : 'f')
+
     const action = readAction(body)
-    if (action) return renderForm(reply, form, applyAction(def, raw, action), [])
+    if (action) return renderForm(reply, form, applyAction(def, raw, action), [], { embed, token })
 
-    const t = texts[def.language ?? 'en']
+    const result = checkSubmission(def, raw, t, ukToday(now()))
+    if (!check.ok || !result.ok) {
+      const limited = await countFailure(req)
+      const notice = !check.ok ? t.tokenNotice(check.reason === 'expired') : undefined
+      if (!limited.isAllowed && limited.isExceeded) {
+        req.log.warn({ form: def.id }, 'Too many failed submissions from one address')
+        return renderForm(reply, form, raw, result.ok ? [] : result.errors, { status: 429, embed, token, notice: t.tooManyNotice })
+      }
+      if (!result.ok) return renderForm(reply, form, raw, result.errors, { status: 422, embed, token, notice })
+      req.log.info({ form: def.id, token: check.ok ? 'ok' : check.reason }, 'Submission without a valid form token: answers shown again')
+      return renderForm(reply, form, raw, [], { status: 400, embed, token, notice })
+    }
+
+    // Spam: a filled honeypot, or a first-time token used faster than any person types.
+    const honeypot = body[HONEYPOT_FIELD]
+    const quarantineReason = typeof honeypot === 'string' && honeypot.trim() !== ''
+      ? 'The hidden anti-spam field was filled in'
+      : check.claims.kind === 'f' && at - check.claims.issuedAt < minFillMs ? `Sent ${at - check.claims.issuedAt} ms after the form was shown` : undefined
+
     const today = ukToday(now())
-    const result = checkSubmission(def, raw, t, today)
-    if (!result.ok) return renderForm(reply, form, raw, result.errors, 422)
-
-    const reference = store.insert({
+    const stored = store.insertOnce({
       formId: def.id,
       formHash: form.hash,
       destination: def.destination.type,
       payload: toCrmPayload(def, result.answers, today),
       answers: readableCopy(def, result.answers, t),
-    }, now().getTime())
-    req.log.info({ reference, form: def.id }, 'Referral stored')
-    app.services.relay.worker.wake()
-    return reply.code(303).header('location', `/forms/${def.id}/sent/${reference}`).send()
+    }, at, { nonce: check.claims.nonce, nonceExpiresAt: check.claims.issuedAt + TOKEN_TTL_MS, ...(quarantineReason && { quarantineReason }) })
+    if (stored.duplicate) {
+      req.log.info({ reference: stored.reference, form: def.id }, 'Form token already used: showing the same confirmation, nothing stored')
+    } else if (quarantineReason) {
+      req.log.warn({ reference: stored.reference, form: def.id }, 'Submission quarantined as probable spam')
+    } else {
+      req.log.info({ reference: stored.reference, form: def.id }, 'Referral stored')
+      app.services.relay.worker.wake()
+    }
+    const query = embed ? `?embed=${encodeURIComponent(embed)}` : ''
+    return reply.code(303).header('location', `/forms/${def.id}/sent/${stored.reference}${query}`).send()
   })
 
-  app.get<{ Params: FormParams & { reference: string } }>('/forms/:id/sent/:reference', async (req, reply) => {
+  app.get<{ Params: FormParams & { reference: string }, Querystring: EmbedQuery }>('/forms/:id/sent/:reference', async (req, reply) => {
     const form = forms.get(req.params.id)
     const ref = req.params.reference.toUpperCase()
     const row = REFERENCE_PATTERN.test(ref) ? store.findByReference(ref) : undefined
@@ -74,6 +186,7 @@ export default async function formRoutes (app: FastifyInstance) {
       heading: def.confirmation?.heading ?? t.confirmationHeading,
       body: paragraphs(def.confirmation?.body ?? t.confirmationBody),
       reference: row.reference,
+      embedOrigin: embedOrigin(form, req),
       t,
     })
   })

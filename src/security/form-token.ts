@@ -1,0 +1,55 @@
+/**
+ * Form tokens without cookies. Each rendered form carries `v1.<form>.<issuedAt>.<kind>.<nonce>.<mac>`,
+ * an HMAC-SHA256 (key derived from SECRET_KEY) over everything before the mac. A submission needs a
+ * valid token for its own form, younger than TOKEN_TTL_MS; its nonce is spent when the referral is
+ * stored (src/outbox/sqlite-store.ts), so a token makes at most one referral.
+ *
+ * Why not a CSRF cookie: in a cross-site iframe, Safari (and now Chrome) block third-party cookies, and
+ * a cookie-based check then refuses every visitor. A token in the page needs no cookie at all.
+ *
+ * `kind` is `f` for a token issued with a fresh form, `r` for one re-issued after an expired token
+ * (the visitor's answers were typed long ago, so the minimum fill time does not apply to it).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { deriveKey } from './encryption.js'
+
+export const TOKEN_TTL_MS = 4 * 60 * 60 * 1000
+/** A person needs longer than this to fill in any of our forms; a bot posting at once does not. */
+export const MIN_FILL_MS = 3000
+
+export type TokenKind = 'f' | 'r'
+export interface TokenClaims { formId: string, issuedAt: number, kind: TokenKind, nonce: string }
+export type TokenCheck =
+  | { ok: true, claims: TokenClaims }
+  | { ok: false, reason: 'missing' | 'invalid' | 'other-form' | 'expired', claims?: TokenClaims }
+
+export interface FormTokens {
+  issue (formId: string, now: number, kind?: TokenKind): string
+  verify (token: string | undefined, formId: string, now: number): TokenCheck
+}
+
+export function createFormTokens (secret: string): FormTokens {
+  const key = deriveKey(secret, 'form-token-v1')
+  const mac = (data: string) => createHmac('sha256', key).update(data).digest('base64url')
+  return {
+    issue (formId, now, kind = 'f') {
+      const data = `v1.${formId}.${now}.${kind}.${randomBytes(12).toString('base64url')}`
+      return `${data}.${mac(data)}`
+    },
+    verify (token, formId, now) {
+      if (!token) return { ok: false, reason: 'missing' }
+      const parts = token.split('.')
+      if (parts.length !== 6 || parts[0] !== 'v1') return { ok: false, reason: 'invalid' }
+      const [, form, issued, kind, nonce, sig] = parts as [string, string, string, string, string, string]
+      const expected = Buffer.from(mac(parts.slice(0, 5).join('.')))
+      const given = Buffer.from(sig)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' }
+      if (kind !== 'f' && kind !== 'r') return { ok: false, reason: 'invalid' }
+      const claims: TokenClaims = { formId: form, issuedAt: Number(issued), kind, nonce }
+      if (form !== formId) return { ok: false, reason: 'other-form', claims }
+      if (!Number.isSafeInteger(claims.issuedAt) || claims.issuedAt > now + 60_000) return { ok: false, reason: 'invalid' }
+      if (now - claims.issuedAt > TOKEN_TTL_MS) return { ok: false, reason: 'expired', claims }
+      return { ok: true, claims }
+    },
+  }
+}
