@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
+import type { RelayOptions } from '../../src/outbox/relay.js'
 
 export const EXAMPLE_FORMS = path.resolve(import.meta.dirname, '../../forms')
 export const FIXTURE_FORMS = path.resolve(import.meta.dirname, '../fixtures/forms')
@@ -31,16 +32,28 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** Default: 2026-06-15 12:00 UTC. */
   now?: Date
+  /** A clock the test moves (e.g. past the minimum time to fill in a form); wins over `now`. */
+  clock?: () => Date
+  /** Relay settings (dispatcher, timeouts, concurrency...), passed to buildApp as they are. */
+  relay?: RelayOptions
+  /** Default true: the delivery worker runs in the test app. */
+  startWorker?: boolean
 }
 
 export async function buildTestApp (opts: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? tempDir()
   const ownsData = opts.dataDir === undefined
-  const config = loadConfig({ FORMS_DIR: opts.formsDir ?? EXAMPLE_FORMS, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...opts.env })
+  // The clock is pinned, so a fill time means nothing here: the spam timing check is off unless a test sets it.
+  const config = loadConfig({ FORMS_DIR: opts.formsDir ?? EXAMPLE_FORMS, DATA_DIR: dataDir, LOG_LEVEL: 'info', MIN_FILL_SECONDS: '0', ...opts.env })
   const logs: string[] = []
   const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const now = opts.now ?? new Date('2026-06-15T12:00:00Z')
-  const app = await buildApp(config, { logger: { level: 'info', stream }, now: () => now })
+  const app = await buildApp(config, {
+    logger: { level: 'info', stream },
+    now: opts.clock ?? (() => now),
+    ...(opts.relay !== undefined && { relay: opts.relay }),
+    ...(opts.startWorker !== undefined && { startWorker: opts.startWorker }),
+  })
   await app.ready()
   return {
     app,

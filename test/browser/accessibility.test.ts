@@ -1,0 +1,195 @@
+/**
+ * axe-core (WCAG 2.0–2.2 A/AA and best practices, test/helpers/browser.ts) on every kind of public
+ * page, in Chromium, with the pages' real CSP: zero violations, no rule turned off.
+ */
+import type { AddressInfo } from 'node:net'
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, FIXTURE_FORMS, type TestApp } from '../helpers/app.js'
+import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
+
+/**
+ * The app's clock runs 100 times faster than real time from the usual pinned test date, so a
+ * minimum time to fill in a form (anti-spam) has passed by the time a browser submits.
+ */
+function fastClock (): () => Date {
+  const start = Date.now()
+  const base = Date.parse('2026-06-15T12:00:00Z')
+  return () => new Date(base + (Date.now() - start) * 100)
+}
+
+let examples: TestApp
+let fixtures: TestApp
+let browser: Browser
+let withJs: BrowserContext
+let withoutJs: BrowserContext
+let base = ''
+let fixturesBase = ''
+
+async function listen (t: TestApp): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+}
+
+beforeAll(async () => {
+  examples = await buildTestApp({ clock: fastClock() })
+  fixtures = await buildTestApp({ formsDir: FIXTURE_FORMS, clock: fastClock() })
+  base = await listen(examples)
+  fixturesBase = await listen(fixtures)
+  browser = await launchBrowser()
+  withJs = await newContext(browser, { javaScriptEnabled: true })
+  withoutJs = await newContext(browser, { javaScriptEnabled: false })
+})
+
+afterAll(async () => {
+  await withJs?.close()
+  await withoutJs?.close()
+  await browser?.close()
+  await examples?.close()
+  await fixtures?.close()
+})
+
+const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
+
+async function navigate (page: Page, act: () => Promise<void>): Promise<Response> {
+  const [response] = await Promise.all([page.waitForNavigation(), act()])
+  if (!response) throw new Error('no navigation response')
+  return response
+}
+
+const send = (page: Page, label = 'Send referral') =>
+  navigate(page, () => page.getByRole('button', { name: label, exact: true }).click())
+
+async function expectNoViolations (page: Page): Promise<void> {
+  const violations = await runAxe(page)
+  expect(violations, formatViolations(violations)).toEqual([])
+}
+
+/** Opens a page in a fresh tab of the context; the test closes it. */
+async function open (context: BrowserContext, url: string, status = 200): Promise<Page> {
+  const page = await context.newPage()
+  const response = await page.goto(url)
+  expect(response?.status()).toBe(status)
+  return page
+}
+
+describe('axe with JavaScript on', () => {
+  it.each([
+    ['carers-referral', () => base],
+    ['professional-referral', () => base],
+    ['all-types', () => fixturesBase],
+    ['welsh-form', () => fixturesBase],
+  ])('form page %s', async (id, origin) => {
+    const page = await open(withJs, `${origin()}/forms/${id}`)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it('carers form with a second person added in the page', async () => {
+    const page = await open(withJs, `${base}/forms/carers-referral`)
+    await page.getByRole('button', { name: 'Add another person' }).click()
+    expect(await page.locator('#g-cared_for [data-person]').count()).toBe(2)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it('all-types form with its show_if questions shown', async () => {
+    const page = await open(withJs, `${fixturesBase}/forms/all-types`)
+    await page.getByLabel('Phone', { exact: true }).check()
+    await page.getByLabel('Housing', { exact: true }).check()
+    await page.getByRole('button', { name: 'Add a family member' }).click()
+    expect(await page.locator('#f-best_time').isVisible()).toBe(true)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it.each([
+    ['carers-referral', () => base, 'Send referral'],
+    ['professional-referral', () => base, 'Send referral'],
+    ['all-types', () => fixturesBase, 'Send referral'],
+    ['welsh-form', () => fixturesBase, 'Anfon yr atgyfeiriad'],
+  ])('422 page of %s', async (id, origin, label) => {
+    const page = await open(withJs, `${origin()}/forms/${id}`)
+    if (id === 'all-types') {
+      // Errors of every kind: a date, a number, a show_if question, too-long text.
+      await field(page, 'client[0][age]').fill('12')
+      await field(page, 'client[0][date_of_birth][day]').fill('40')
+      await page.getByLabel('Phone', { exact: true }).check()
+      await page.locator('#f-best_time').fill('x'.repeat(201))
+    }
+    expect((await send(page, label)).status()).toBe(422)
+    expect(await page.locator('.error-summary a').count()).toBeGreaterThan(1)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it('confirmation page', async () => {
+    const page = await open(withJs, `${base}/forms/professional-referral`)
+    await field(page, 'client[0][first_name]').fill('Ann')
+    await field(page, 'client[0][surname]').fill('Jones')
+    await field(page, 'referrer[0][first_name]').fill('Sam')
+    await field(page, 'referrer[0][surname]').fill('Patel')
+    await field(page, 'referrer[0][email]').fill('sam@example.org')
+    await field(page, 'reason').fill('Debt advice')
+    await page.getByLabel('Within a week').check()
+    expect((await send(page)).status()).toBe(200)
+    expect(page.url()).toMatch(/\/forms\/professional-referral\/sent\/[A-Z0-9]{8}$/)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it('Welsh confirmation page', async () => {
+    const page = await open(withJs, `${fixturesBase}/forms/welsh-form`)
+    await field(page, 'client[0][first_name]').fill('Siân')
+    await field(page, 'client[0][surname]').fill('Owen')
+    await field(page, 'reason').fill('Cymorth')
+    expect((await send(page, 'Anfon yr atgyfeiriad')).status()).toBe(200)
+    expect(await page.locator('html').getAttribute('lang')).toBe('cy')
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it.each([
+    ['unknown form', '/forms/no-such-form'],
+    ['unknown page', '/no/such/page'],
+    ['unknown reference', '/forms/carers-referral/sent/ABCDEFGH'],
+  ])('404 page (%s)', async (_name, path) => {
+    const page = await open(withJs, `${base}${path}`, 404)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it('list of forms', async () => {
+    const page = await open(withJs, `${base}/`)
+    await expectNoViolations(page)
+    await page.close()
+  })
+})
+
+describe('axe with JavaScript off', () => {
+  it.each([
+    ['carers-referral', () => base],
+    ['all-types', () => fixturesBase],
+  ])('form page %s', async (id, origin) => {
+    const page = await open(withoutJs, `${origin()}/forms/${id}`)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it('carers form after a no-JavaScript "Add another person"', async () => {
+    const page = await open(withoutJs, `${base}/forms/carers-referral`)
+    expect((await navigate(page, () => page.getByRole('button', { name: 'Add another person' }).click())).status()).toBe(200)
+    await expectNoViolations(page)
+    await page.close()
+  })
+
+  it.each([
+    ['carers-referral', () => base],
+    ['all-types', () => fixturesBase],
+  ])('422 page of %s', async (id, origin) => {
+    const page = await open(withoutJs, `${origin()}/forms/${id}`)
+    expect((await send(page)).status()).toBe(422)
+    await expectNoViolations(page)
+    await page.close()
+  })
+})
