@@ -71,7 +71,7 @@ switch (command) {
     break
   }
   default:
-    console.error('Usage: npm run outbox -- list [waiting|held|delivered|failed|partly_delivered|quarantined] | show <reference> | retry <reference>')
+    console.error('Usage: npm run outbox -- list [waiting|held|delivered|failed|partly_delivered|handled|quarantined] | show <reference> | retry <reference>')
     exitCode = 2
 }
 store.close()

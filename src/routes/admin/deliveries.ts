@@ -1,0 +1,143 @@
+/**
+ * Deliveries: counts per state, the list (newest first, filtered by state and form, 50 a page), one
+ * referral's page (facts, attempts, and its answers while it is not delivered, so staff can enter it
+ * by hand), and the actions: retry now, mark as handled, release or delete a quarantined one.
+ */
+import type { FastifyInstance } from 'fastify'
+import { isDeliveryState, PAGE_SIZE } from '../../admin/deliveries.js'
+import { isoTime, OUTCOME_LABELS, STATE_HINTS, STATE_LABELS, ukTime } from '../../admin/format.js'
+import { deliveryState, DELIVERY_STATES, REFERENCE_PATTERN, type SubmissionRow } from '../../outbox/sqlite-store.js'
+import { actor, flash, renderPage, seeOther, type RouteOptions } from './render.js'
+
+interface RefParams { reference: string }
+interface ListQuery { state?: string, form?: string, page?: string }
+
+export default async function deliveryRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
+  const { store, relay, now } = app.services
+  const rowOf = (ref: string): SubmissionRow | undefined => {
+    const reference = ref.toUpperCase()
+    return REFERENCE_PATTERN.test(reference) ? store.findByReference(reference) : undefined
+  }
+  const time = (ms: number | null) => ({ text: ukTime(ms), iso: isoTime(ms) })
+  /** The worker holds a lease on it: a delivery attempt is under way. */
+  const inFlight = (row: SubmissionRow) => row.lease_until !== null && row.lease_until > now().getTime() && deliveryState(row) === 'waiting'
+
+  app.get<{ Querystring: ListQuery }>('/deliveries', async (req, reply) => {
+    const state = isDeliveryState(req.query.state) ? req.query.state : undefined
+    const form = typeof req.query.form === 'string' && req.query.form !== '' ? req.query.form : undefined
+    const pageNo = /^\d{1,6}$/.test(req.query.page ?? '') ? Math.max(1, Number(req.query.page)) : 1
+    const { rows, total } = ctx.deliveries.list({ state, form }, pageNo)
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
+    const link = (p: number) => `/admin/deliveries?${new URLSearchParams({ ...(state && { state }), ...(form && { form }), page: String(p) })}`
+    const counts = ctx.deliveries.counts()
+    return renderPage(reply, ctx, 'deliveries', {
+      pageTitle: 'Deliveries',
+      section: 'deliveries',
+      counts: DELIVERY_STATES.map((s) => ({ state: s, label: STATE_LABELS[s], n: counts[s], href: `/admin/deliveries?state=${s}` })),
+      states: DELIVERY_STATES.map((s) => ({ value: s, label: STATE_LABELS[s], selected: s === state })),
+      forms: ctx.deliveries.formIds().map((id) => ({ value: id, selected: id === form })),
+      filtered: state !== undefined || form !== undefined,
+      rows: rows.map((r) => ({
+        ...r,
+        stateLabel: STATE_LABELS[r.state],
+        received: time(r.created_at),
+        next: time(r.state === 'waiting' ? r.next_attempt_at : null),
+        problem: r.state === 'quarantined' ? r.quarantine_reason : r.state === 'delivered' || r.state === 'handled' ? null : r.held_reason ?? r.last_error,
+      })),
+      total,
+      page: pageNo,
+      pages,
+      prev: pageNo > 1 ? link(pageNo - 1) : undefined,
+      next: pageNo < pages ? link(pageNo + 1) : undefined,
+    })
+  })
+
+  app.get<{ Params: RefParams }>('/deliveries/:reference', async (req, reply) => {
+    const row = rowOf(req.params.reference)
+    if (!row) return reply.callNotFound()
+    const state = deliveryState(row)
+    const personal = state === 'delivered' ? undefined : store.readPersonalData(row)
+    const sending = inFlight(row)
+    return renderPage(reply, ctx, 'delivery', {
+      pageTitle: `Referral ${row.reference}`,
+      section: 'deliveries',
+      row,
+      state,
+      stateLabel: STATE_LABELS[state],
+      stateHint: STATE_HINTS[state],
+      times: { created: time(row.created_at), next: time(row.next_attempt_at), delivered: time(row.delivered_at), failed: time(row.failed_at),
+        partly: time(row.partly_delivered_at), quarantined: time(row.quarantined_at), handled: time(row.handled_at), purged: time(row.purged_at) },
+      attempts: relay.outbox.attempts(row.id).map((a) => ({
+        ...a, outcome: OUTCOME_LABELS[a.outcome] ?? a.outcome, started: time(a.started_at), seconds: ((a.finished_at - a.started_at) / 1000).toFixed(1),
+      })),
+      answers: personal?.answers,
+      heldReason: relay.heldReasons[row.destination],
+      sending,
+      can: {
+        retry: ['failed', 'held', 'waiting'].includes(state) && row.payload !== null && !sending,
+        handle: ['failed', 'held', 'waiting', 'partly_delivered'].includes(state),
+        release: state === 'quarantined',
+      },
+    })
+  })
+
+  app.post<{ Params: RefParams }>('/deliveries/:reference/retry', async (req, reply) => {
+    const row = rowOf(req.params.reference)
+    if (!row) return reply.callNotFound()
+    if (inFlight(row)) {
+      // Clearing the lease of a delivery under way could send the referral twice.
+      flash(req, 'warning', 'It is being sent right now. Reload this page in a few seconds to see how it went.')
+    } else if (relay.outbox.retryNow(row.reference, now().getTime())) {
+      relay.worker.wake()
+      ctx.audit.record(actor(req), 'retry', row.reference)
+      const held = relay.heldReasons[row.destination]
+      flash(req, held ? 'warning' : 'success', held ? `It will be held again at once: ${held}.` : 'It is being sent again now. Reload this page in a few seconds to see how it went.')
+    } else {
+      flash(req, 'warning', `This referral cannot be retried: it is ${STATE_LABELS[deliveryState(row)].toLowerCase()}.`)
+    }
+    return seeOther(reply, `/admin/deliveries/${row.reference}`)
+  })
+
+  app.post<{ Params: RefParams }>('/deliveries/:reference/handled', async (req, reply) => {
+    const row = rowOf(req.params.reference)
+    if (!row) return reply.callNotFound()
+    if (relay.outbox.markHandled(row.reference, now().getTime())) {
+      ctx.audit.record(actor(req), 'marked handled', row.reference, `was ${deliveryState(row)}`)
+      flash(req, 'success', 'Marked as handled by hand. It will not be sent.')
+    } else {
+      flash(req, 'warning', `This referral cannot be marked as handled: it is ${STATE_LABELS[deliveryState(row)].toLowerCase()}.`)
+    }
+    return seeOther(reply, `/admin/deliveries/${row.reference}`)
+  })
+
+  app.post<{ Params: RefParams }>('/deliveries/:reference/release', async (req, reply) => {
+    const row = rowOf(req.params.reference)
+    if (!row) return reply.callNotFound()
+    if (relay.outbox.releaseQuarantined(row.reference, now().getTime())) {
+      relay.worker.wake()
+      ctx.audit.record(actor(req), 'released', row.reference, row.quarantine_reason ?? undefined)
+      flash(req, 'success', 'Released: it is no longer quarantined and will be sent like any other referral.')
+    } else {
+      flash(req, 'warning', 'Only a quarantined referral can be released.')
+    }
+    return seeOther(reply, `/admin/deliveries/${row.reference}`)
+  })
+
+  app.get<{ Params: RefParams }>('/deliveries/:reference/delete', async (req, reply) => {
+    const row = rowOf(req.params.reference)
+    if (!row || deliveryState(row) !== 'quarantined') return reply.callNotFound()
+    return renderPage(reply, ctx, 'delivery-delete', { pageTitle: `Delete referral ${row.reference}?`, section: 'deliveries', row })
+  })
+
+  app.post<{ Params: RefParams }>('/deliveries/:reference/delete', async (req, reply) => {
+    const row = rowOf(req.params.reference)
+    if (!row) return reply.callNotFound()
+    if (!relay.outbox.deleteQuarantined(row.reference)) {
+      flash(req, 'warning', 'Only a quarantined referral can be deleted.')
+      return seeOther(reply, `/admin/deliveries/${row.reference}`)
+    }
+    ctx.audit.record(actor(req), 'deleted', row.reference, row.quarantine_reason ?? undefined)
+    flash(req, 'success', `Referral ${row.reference} was deleted.`)
+    return seeOther(reply, '/admin/deliveries?state=quarantined')
+  })
+}

@@ -1,0 +1,59 @@
+/**
+ * The preview of an unsaved edit (the draft kept in the session): the public form page, rendered by
+ * the same view model and template as for visitors, inside a banner that says it is a preview.
+ * Its buttons post back here, never to /forms: adding or removing people and the answers' checks
+ * work as they will for visitors, and nothing is ever stored or sent.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { Body } from '../../forms/fields.js'
+import type { FormDefinition } from '../../forms/schema.js'
+import { applyAction, blankSubmission, checkSubmission, readAction, readSubmission, type PageError, type RawSubmission } from '../../forms/submission.js'
+import { texts } from '../../forms/texts.js'
+import { ukToday } from '../../forms/today.js'
+import { formPageView } from '../../forms/view-model.js'
+import { HONEYPOT_FIELD, QUICK_EXIT_URL } from '../forms.js'
+import { seeOther, type RouteOptions } from './render.js'
+
+interface IdParams { id: string }
+
+function renderPreview (reply: FastifyReply, def: FormDefinition, raw: RawSubmission, errors: PageError[], notice?: string, status = 200) {
+  const t = texts[def.language ?? 'en']
+  const page = formPageView(def, raw, errors, t, `/admin/forms/${def.id}/preview`)
+  return reply.code(status).view('form', {
+    ...page,
+    layout: './admin/preview-layout',
+    pageTitle: `${errors.length > 0 ? t.errorTitlePrefix(errors.length) : ''}Preview: ${def.title}`,
+    notice,
+    quickExit: def.quick_exit ? QUICK_EXIT_URL : undefined,
+    hiddenInputs: [{ name: '_csrf', value: reply.generateCsrf() }],
+    honeypot: HONEYPOT_FIELD,
+    editHref: `/admin/forms/${def.id}/edit?draft`,
+  })
+}
+
+export default async function formPreviewRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
+  /** The session's draft of this form, if it is still a valid form. */
+  const draftOf = (id: string, drafts: Record<string, { text: string }> | undefined) => {
+    const draft = drafts?.[id]
+    const parsed = draft && ctx.editor.check(id, draft.text)
+    return parsed && parsed.ok ? parsed.form.definition : undefined
+  }
+
+  app.get<{ Params: IdParams }>('/forms/:id/preview', async (req, reply) => {
+    const def = draftOf(req.params.id, req.session.drafts)
+    if (!def) return seeOther(reply, `/admin/forms/${req.params.id}/edit`)
+    return renderPreview(reply, def, blankSubmission(def), [])
+  })
+
+  app.post<{ Params: IdParams, Body: Body }>('/forms/:id/preview', async (req, reply) => {
+    const def = draftOf(req.params.id, req.session.drafts)
+    if (!def) return seeOther(reply, `/admin/forms/${req.params.id}/edit`)
+    const body: Body = req.body !== null && typeof req.body === 'object' ? req.body : {}
+    const raw = readSubmission(def, body)
+    const action = readAction(body)
+    if (action) return renderPreview(reply, def, applyAction(def, raw, action), [])
+    const result = checkSubmission(def, raw, texts[def.language ?? 'en'], ukToday(app.services.now()))
+    if (!result.ok) return renderPreview(reply, def, raw, result.errors, undefined, 422)
+    return renderPreview(reply, def, raw, [], 'Preview: these answers would be accepted. Nothing has been sent or stored.')
+  })
+}

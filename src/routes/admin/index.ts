@@ -1,0 +1,140 @@
+/**
+ * The staff pages under /admin: one encapsulated plugin, so its cookie, session, CSRF and rate-limit
+ * plugins and its hooks reach no public page (the public forms set no cookie at all: ADR 0002).
+ *
+ * Order of the guards on every request: no ADMIN_PASSWORD → 503 page, before anything else; the
+ * session (cookie `rf_admin`, path /admin, HttpOnly, SameSite=Strict, Secure when PUBLIC_URL is https,
+ * 8 hours idle); not signed in → 303 to the sign-in page; every POST → CSRF token checked (403).
+ * Every answer: `Cache-Control: no-store`, never framable, not indexed.
+ */
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import rateLimit from '@fastify/rate-limit'
+import session from '@fastify/session'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify'
+import { createAuditLog } from '../../admin/audit.js'
+import type { HttpDeps } from '../../admin/connections.js'
+import { createDeliveries } from '../../admin/deliveries.js'
+import { createFormEditor } from '../../admin/form-editor.js'
+import { createSessionStore, SESSION_IDLE_MS } from '../../admin/session-store.js'
+import auditRoutes from './audit.js'
+import connectionRoutes from './connections.js'
+import deliveryRoutes from './deliveries.js'
+import formHistoryRoutes from './form-history.js'
+import formPreviewRoutes from './form-preview.js'
+import formRoutes from './forms.js'
+import { renderMessage, SESSION_COOKIE, type AdminContext } from './render.js'
+import signInRoutes, { SIGN_IN_PATH } from './sign-in.js'
+
+export interface AdminOptions {
+  /** At least 32 characters: signs the session cookie (derived from SECRET_KEY by the app). */
+  sessionSecret: string
+  /** Whether FORMS_DIR can be written (default: fs.access W_OK). */
+  formsWritable?: (() => Promise<boolean>) | undefined
+  /** The relay's HTTP settings, so "Test connection" goes the way deliveries go. */
+  http?: HttpDeps | undefined
+}
+
+
+declare module 'fastify' {
+  interface Session {
+    signedIn?: boolean
+    /** The page asked for before signing in (always one of ours, under /admin). */
+    returnTo?: string
+    /** A message for the next page shown (after a redirect). */
+    flash?: { kind: 'success' | 'warning', text: string }
+    /** Edited, unsaved YAML per form id (for the preview and the way back from it). */
+    drafts?: Record<string, { text: string, base: string }>
+  }
+  interface FastifyContextConfig {
+    /** Reachable without signing in (the sign-in page). */
+    adminPublic?: boolean
+  }
+}
+
+export default async function adminRoutes (app: FastifyInstance, opts: AdminOptions) {
+  const { config, forms, store, now } = app.services
+  const ctx: AdminContext = {
+    config,
+    editor: createFormEditor({ dir: config.formsDir, registry: forms, db: store.db, now: () => now().getTime(), writable: opts.formsWritable }),
+    audit: createAuditLog(store.db, () => now().getTime()),
+    deliveries: createDeliveries(store.db),
+    http: opts.http ?? {},
+  }
+
+  // Never open without a password: every admin URL says how to set one.
+  app.addHook('onRequest', async (_req, reply) => {
+    if (config.adminPassword) return
+    return renderMessage(reply, ctx, 503, 'The staff pages are switched off', [
+      'No staff password is set. Set ADMIN_PASSWORD in the environment (or in the .env file beside package.json) and restart the server.',
+    ])
+  })
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('x-frame-options', 'DENY')
+    reply.header('x-robots-tag', 'noindex, nofollow')
+    const csp = reply.getHeader('content-security-policy')
+    if (typeof csp === 'string' && !csp.includes("frame-ancestors 'none'")) {
+      reply.header('content-security-policy', /frame-ancestors/.test(csp) ? csp.replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'") : `${csp};frame-ancestors 'none'`)
+    }
+    return payload
+  })
+
+  await app.register(cookie)
+  await app.register(session, {
+    secret: opts.sessionSecret,
+    cookieName: SESSION_COOKIE,
+    store: createSessionStore<Session>(store.db, { idleMs: SESSION_IDLE_MS, now: () => now().getTime() }),
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { path: '/admin', httpOnly: true, sameSite: 'strict', secure: config.publicUrl.startsWith('https:'), maxAge: SESSION_IDLE_MS },
+  })
+  await app.register(csrf, { sessionPlugin: '@fastify/session' })
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, c) => Object.assign(new Error('Too many requests'), { statusCode: 429, retryAfter: String(Math.ceil(c.ttl / 1000)) }),
+  })
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config.adminPublic || req.session?.signedIn === true) return
+    if (req.method === 'GET' && req.session && req.url.startsWith('/admin')) req.session.returnTo = req.url
+    return reply.code(303).header('location', SIGN_IN_PATH).send()
+  })
+  app.addHook('preHandler', (req, reply, done) => {
+    if (req.method === 'POST') app.csrfProtection(req, reply, done)
+    else done()
+  })
+
+  app.setErrorHandler((err: FastifyError & { retryAfter?: string }, req, reply) => errorPage(err, req, reply))
+  app.setNotFoundHandler((_req, reply) => renderMessage(reply, ctx, 404, 'Page not found', ['There is no staff page at this address.']))
+
+  function errorPage (err: FastifyError & { retryAfter?: string }, req: FastifyRequest, reply: FastifyReply) {
+    const status = err.statusCode ?? 500
+    if (status === 429) {
+      if (err.retryAfter) reply.header('retry-after', err.retryAfter)
+      return renderMessage(reply, ctx, 429, 'Too many attempts', ['There have been too many sign-in attempts from your connection. Wait 15 minutes, then try again.'])
+    }
+    if (err.code === 'FST_CSRF_MISSING_SECRET' || err.code === 'FST_CSRF_INVALID_TOKEN') {
+      req.log.info({ code: err.code }, 'Staff page form refused: CSRF token missing or wrong')
+      return renderMessage(reply, ctx, 403, 'That page had expired', [
+        'For your safety, a form on the staff pages only works from the page that showed it, while you are signed in. Go back, reload the page and try again.',
+      ])
+    }
+    if (status >= 400 && status < 500) {
+      req.log.info({ status, code: err.code }, 'Staff request refused')
+      return renderMessage(reply, ctx, status, 'Sorry, we could not read that', ['Go back and try again.'])
+    }
+    req.log.error({ err }, 'Unexpected error on a staff page')
+    return renderMessage(reply, ctx, 500, 'Sorry, something went wrong', ['There is a problem on our side. Try again in a few minutes.'])
+  }
+
+  app.get('/', async (_req, reply) => reply.code(303).header('location', '/admin/deliveries').send())
+  await app.register(signInRoutes, { ctx })
+  await app.register(formRoutes, { ctx })
+  await app.register(formPreviewRoutes, { ctx })
+  await app.register(formHistoryRoutes, { ctx })
+  await app.register(connectionRoutes, { ctx })
+  await app.register(deliveryRoutes, { ctx })
+  await app.register(auditRoutes, { ctx })
+}

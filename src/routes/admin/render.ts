@@ -1,0 +1,88 @@
+/**
+ * Rendering a staff page: the template's own data plus what every page shows (navigation, the
+ * sign-out button and its CSRF token, a one-off message, the banner when referrals wait for staff).
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { staffActor, type AuditLog } from '../../admin/audit.js'
+import type { HttpDeps } from '../../admin/connections.js'
+import { NEEDS_STAFF, type Deliveries } from '../../admin/deliveries.js'
+import type { FormEditor } from '../../admin/form-editor.js'
+import { STATE_LABELS } from '../../admin/format.js'
+import type { Config } from '../../config.js'
+import { texts } from '../../forms/texts.js'
+import { PUBLIC_DIR } from '../../paths.js'
+
+/** In the stylesheet's URL, so a new release reaches browsers (public files are cached for a day). */
+const adminCssVersion = createHash('sha256').update(readFileSync(path.join(PUBLIC_DIR, 'admin.css'))).digest('hex').slice(0, 10)
+
+/** What the admin route files share (built once by the admin plugin). */
+export interface AdminContext {
+  config: Config
+  editor: FormEditor
+  audit: AuditLog
+  deliveries: Deliveries
+  http: HttpDeps
+}
+
+export interface RouteOptions { ctx: AdminContext }
+
+/** The staff session cookie (path /admin: never sent with a public page). */
+export const SESSION_COOKIE = 'rf_admin'
+
+export type Section = 'deliveries' | 'forms' | 'connections' | 'audit'
+const NAV: Array<{ section: Section, href: string, text: string }> = [
+  { section: 'deliveries', href: '/admin/deliveries', text: 'Deliveries' },
+  { section: 'forms', href: '/admin/forms', text: 'Forms' },
+  { section: 'connections', href: '/admin/connections', text: 'Connections' },
+  { section: 'audit', href: '/admin/audit', text: 'Audit log' },
+]
+
+export interface PageData { pageTitle: string, section?: Section, [key: string]: unknown }
+
+export async function renderPage (reply: FastifyReply, ctx: AdminContext, template: string, data: PageData, status = 200) {
+  const req = reply.request
+  const s = req.session as FastifyRequest['session'] | null | undefined
+  const signedIn = s?.signedIn === true
+  const flash = signedIn ? s?.flash : undefined
+  if (flash && s) delete s.flash
+  const counts = signedIn ? ctx.deliveries.counts() : undefined
+  const waiting = counts ? NEEDS_STAFF.filter((state) => counts[state] > 0) : []
+  const attention = counts && waiting.length > 0
+    ? {
+        text: `${waiting.map((state) => `${counts[state]} ${STATE_LABELS[state].toLowerCase()}`).join(', ')}: they wait for staff.`,
+        links: waiting.map((state) => ({ href: `/admin/deliveries?state=${state}`, text: `See the ${STATE_LABELS[state].toLowerCase()} referrals` })),
+      }
+    : undefined
+  return reply.code(status).view(`admin/${template}`, {
+    ...data,
+    signedIn,
+    // A Session object exists on every admin URL once the session plugin has run (not on the 503 page).
+    csrf: s && typeof s.sessionId === 'string' ? reply.generateCsrf() : '',
+    navItems: signedIn ? NAV.map((n) => ({ ...n, current: n.section === data.section })) : [],
+    attention,
+    flash,
+    adminCssVersion,
+    t: texts.en,
+  })
+}
+
+export function renderMessage (reply: FastifyReply, ctx: AdminContext, status: number, heading: string, paragraphs: string[]) {
+  // A link to sign in, unless the pages are switched off (503).
+  return renderPage(reply, ctx, 'message', { pageTitle: heading, heading, paragraphs, signInLink: status !== 503 }, status)
+}
+
+/** Sets the message shown on the next page (after a 303). */
+export function flash (req: FastifyRequest, kind: 'success' | 'warning', text: string): void {
+  req.session.flash = { kind, text }
+}
+
+export function actor (req: FastifyRequest): string {
+  return staffActor(req.session?.sessionId)
+}
+
+export function seeOther (reply: FastifyReply, location: string) {
+  return reply.code(303).header('location', location).send()
+}
