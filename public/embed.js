@@ -38,12 +38,13 @@
     iframe.style.height = h + 'px'
   })
 
-  // A new page inside (errors, confirmation): bring the top of the form into view.
+  // A new page inside (errors, confirmation): bring the top of the form to the top of the window, even
+  // when part of it shows already (the page inside may have scrolled us to its focused error summary).
+  // A host page with a fixed header can keep clear of it with `scroll-margin-top` on the iframe.
   var loads = 0
   iframe.addEventListener('load', function () {
     loads++
     if (loads < 2) return
-    var top = iframe.getBoundingClientRect().top
-    if (top < 0 || top > window.innerHeight) iframe.scrollIntoView({ block: 'start' })
+    if (Math.abs(iframe.getBoundingClientRect().top) > 1) iframe.scrollIntoView({ block: 'start' })
   })
 })()
