@@ -2,21 +2,10 @@
  * axe-core (WCAG 2.0–2.2 A/AA and best practices, test/helpers/browser.ts) on every kind of public
  * page, in Chromium, with the pages' real CSP: zero violations, no rule turned off.
  */
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, FIXTURE_FORMS, type TestApp } from '../helpers/app.js'
+import { buildTestApp, FIXTURE_FORMS, type TestApp, fastClock, listenTestApp } from '../helpers/app.js'
 import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
-
-/**
- * The app's clock runs 100 times faster than real time from the usual pinned test date, so a
- * minimum time to fill in a form (anti-spam) has passed by the time a browser submits.
- */
-function fastClock (): () => Date {
-  const start = Date.now()
-  const base = Date.parse('2026-06-15T12:00:00Z')
-  return () => new Date(base + (Date.now() - start) * 100)
-}
 
 let examples: TestApp
 let fixtures: TestApp
@@ -26,16 +15,11 @@ let withoutJs: BrowserContext
 let base = ''
 let fixturesBase = ''
 
-async function listen (t: TestApp): Promise<string> {
-  await t.app.listen({ port: 0, host: '127.0.0.1' })
-  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
-}
-
 beforeAll(async () => {
   examples = await buildTestApp({ clock: fastClock() })
   fixtures = await buildTestApp({ formsDir: FIXTURE_FORMS, clock: fastClock() })
-  base = await listen(examples)
-  fixturesBase = await listen(fixtures)
+  base = await listenTestApp(examples)
+  fixturesBase = await listenTestApp(fixtures)
   browser = await launchBrowser()
   withJs = await newContext(browser, { javaScriptEnabled: true })
   withoutJs = await newContext(browser, { javaScriptEnabled: false })

@@ -4,23 +4,12 @@
  * and renumbered as the server numbers them, show_if questions hide and show, and the stored payload
  * has the people the page showed, in order.
  */
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
 import { REFERENCE_PATTERN } from '../../src/outbox/sqlite-store.js'
-import { buildTestApp, FIXTURE_FORMS, type TestApp } from '../helpers/app.js'
+import { buildTestApp, FIXTURE_FORMS, type TestApp, fastClock, listenTestApp } from '../helpers/app.js'
 import { launchBrowser, newContext } from '../helpers/browser.js'
-
-/**
- * The app's clock runs 100 times faster than real time from the usual pinned test date, so a
- * minimum time to fill in a form (anti-spam) has passed by the time a browser submits.
- */
-function fastClock (): () => Date {
-  const start = Date.now()
-  const base = Date.parse('2026-06-15T12:00:00Z')
-  return () => new Date(base + (Date.now() - start) * 100)
-}
 
 let examples: TestApp
 let fixtures: TestApp
@@ -29,16 +18,11 @@ let context: BrowserContext
 let base = ''
 let fixturesBase = ''
 
-async function listen (t: TestApp): Promise<string> {
-  await t.app.listen({ port: 0, host: '127.0.0.1' })
-  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
-}
-
 beforeAll(async () => {
   examples = await buildTestApp({ clock: fastClock() })
   fixtures = await buildTestApp({ formsDir: FIXTURE_FORMS, clock: fastClock() })
-  base = await listen(examples)
-  fixturesBase = await listen(fixtures)
+  base = await listenTestApp(examples)
+  fixturesBase = await listenTestApp(fixtures)
   browser = await launchBrowser()
   context = await newContext(browser, { javaScriptEnabled: true })
 })

@@ -35,7 +35,7 @@ export interface ChildServer {
 }
 
 /** Starts the server on a free port (PORT=0) and resolves with its URL once it listens. */
-export async function startChildServer (env: Record<string, string>, timeoutMs = 15_000): Promise<ChildServer> {
+export async function startChildServer (env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
   const run = runTs('src/server.ts', [], { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env })
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => { run.child.kill('SIGKILL'); reject(new Error(`Server did not start:\n${run.output.join('')}`)) }, timeoutMs)

@@ -118,4 +118,4 @@ it('delivers all 20 referrals exactly once after the server is killed with SIGKI
   }
   expect(output).not.toContain('Orchard Lane')
   expect(output).not.toContain('I look after my parents')
-}, 60_000)
+}, 180_000)

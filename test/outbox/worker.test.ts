@@ -33,21 +33,28 @@ describe('a destination without credentials', () => {
 })
 
 describe('the worker', () => {
-  it('takes a claim left by a process that died once its lease has expired', async () => {
+  it('sends a claim left by a process that died as soon as the next server starts, not after the lease', async () => {
     const f = await fake()
     const dir = dataDir()
     const dead = await app(charitylogEnv(f), { dataDir: dir, startWorker: false })
     const ref = await send(dead)
-    const claimed = dead.app.services.relay.outbox.claimDue(testClock().getTime(), 400, 10, ['charitylog'])
+    const claimed = dead.app.services.relay.outbox.claimDue(testClock().getTime(), 10 * 60 * 1000, 10, ['charitylog'])
     expect(claimed.map((r) => r.reference)).toEqual([ref])
     const leaseUntil = claimed[0]!.lease_until!
     await closeApp(dead)
 
     const t = await app(charitylogEnv(f), { dataDir: dir })
     const row = await waitForRow(t, ref, 'delivered', isDelivered)
-    expect(row.delivered_at).toBeGreaterThanOrEqual(leaseUntil)
+    expect(row.delivered_at).toBeLessThan(leaseUntil)
     expect(row.attempts).toBe(1)
     expect(f.referrals).toHaveLength(1)
+  })
+
+  it('refuses to start a second delivering server on the same data folder', async () => {
+    const f = await fake()
+    const dir = dataDir()
+    await app(charitylogEnv(f), { dataDir: dir })
+    await expect(app(charitylogEnv(f), { dataDir: dir })).rejects.toThrow(/already using/)
   })
 
   it('never has more deliveries in flight than its concurrency', async () => {
