@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { createFormRegistry } from './forms/registry.js'
+import { acquireInstanceLock } from './outbox/instance-lock.js'
 import { createRelay, type RelayOptions } from './outbox/relay.js'
 import { openSqliteStore } from './outbox/sqlite-store.js'
 import { PUBLIC_DIR } from './paths.js'
@@ -18,8 +19,9 @@ import embedRoutes from './routes/embed.js'
 import formRoutes from './routes/forms.js'
 import healthRoutes from './routes/health.js'
 import homeRoutes from './routes/home.js'
+import adminRoutes from './routes/admin/index.js'
 import { CLIENT_ERROR_PAGES, renderMessage, renderNotFound } from './routes/pages.js'
-import { createSealer } from './security/encryption.js'
+import { createSealer, deriveKey } from './security/encryption.js'
 import { createFormTokens } from './security/form-token.js'
 import { resolveSecretKey } from './security/secret-key.js'
 
@@ -31,6 +33,8 @@ export interface AppDeps {
   relay?: RelayOptions
   /** Default true: deliver in this process. The ops CLI and some tests build the app without it. */
   startWorker?: boolean
+  /** Whether FORMS_DIR can be written (staff form editor). Default: fs.access W_OK; tests simulate a read-only folder. */
+  formsWritable?: () => Promise<boolean>
 }
 
 /** The largest form body accepted: generous for six people and long answers, small enough to refuse floods. */
@@ -60,10 +64,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const now = deps.now ?? (() => new Date())
   // One clock for the pages and the worker (tests pin it): token expiry and retention compare their times.
   const relay = createRelay(config, store, app.log, { now: () => now().getTime(), ...deps.relay })
-  app.addHook('onReady', async () => { if (deps.startWorker !== false) relay.worker.start() })
+  let releaseLock: (() => void) | undefined
+  app.addHook('onReady', async () => {
+    if (deps.startWorker === false) return
+    releaseLock = acquireInstanceLock(config.dataDir) // one delivering server per DATA_DIR
+    relay.worker.start()
+  })
   app.addHook('onClose', async () => {
     await relay.worker.stop()
     store.close()
+    releaseLock?.()
   })
   const forms = await createFormRegistry(config.formsDir, app.log)
 
@@ -111,6 +121,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(formRoutes)
   await app.register(embedRoutes)
   await app.register(healthRoutes)
+  await app.register(adminRoutes, { prefix: '/admin', sessionSecret: deriveKey(secret, 'admin-session-v1').toString('base64url'), formsWritable: deps.formsWritable, http: deps.relay })
 
   return app
 }

@@ -1,7 +1,14 @@
 /**
- * The durable store: one SQLite file in DATA_DIR (WAL, `synchronous=FULL` so a commit is fsynced
- * before the visitor is told "we have your referral"). A submission is stored already mapped to its
+ * The durable store: one SQLite file in DATA_DIR (WAL). A submission is stored already mapped to its
  * CRM payload, with a readable copy of the answers for staff; both are encrypted (src/security).
+ *
+ * Two connections to the one file. `db` commits with `synchronous=FULL`: every commit is fsynced before
+ * the call returns (staff pages, the CLI, tests). `groupDb` is for the busy paths, the visitors'
+ * submissions and the delivery worker: `synchronous=NORMAL`, and the fsync is done apart, off the event
+ * loop, shared by every commit made before it started (group commit, `flush`). A visitor is told "we
+ * have your referral" only after the fsync that covers its commit (`insertOnceGrouped`), so the promise
+ * is the same as with FULL; one fsync now serves all the requests that arrived meanwhile instead of
+ * each waiting for its own, with the event loop blocked, in turn (docs/decisions/0004-group-commit.md).
  *
  * Delivery state is not a column: it is derived from the facts recorded here (created_at, attempts,
  * next_attempt_at, delivered_at, failed_at, held_reason, partly_delivered_at, quarantined_at, handled_at):
@@ -9,10 +16,12 @@
  */
 import { randomInt } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { CrmPayload, DestinationType } from '../crm/types.js'
 import type { Sealer } from '../security/encryption.js'
+import { startCheckpointer, WAL_SAFETY_PAGES } from './checkpointer.js'
 import { migrate } from './migrations.js'
 
 /** Staff-readable answers: sections (groups, people, the referral) of label/answer pairs. */
@@ -101,7 +110,13 @@ export function newReference (): string {
 }
 
 export interface SqliteStore {
+  /** Every commit fsynced before it returns (`synchronous=FULL`). */
   readonly db: Database.Database
+  /**
+   * The group-commit connection (`synchronous=NORMAL`): a commit is safe from a crash of the process at
+   * once, and on disk (safe from a power cut) once a `flush` started after it has resolved.
+   */
+  readonly groupDb: Database.Database
   readonly sealer: Sealer
   /** Stores a submission durably; returns its new reference. */
   insert (s: NewSubmission, now: number): string
@@ -110,6 +125,14 @@ export interface SqliteStore {
    * the reference of the referral that spent it is returned with `duplicate: true` (a double click).
    */
   insertOnce (s: NewSubmission, now: number, opts: InsertOptions): InsertResult
+  /**
+   * `insertOnce` with group commit, for the request path: commits at once (so a second post of the same
+   * token already sees its nonce spent) and resolves once that commit is on disk, its fsync shared with
+   * the other commits made meanwhile. Rejects if the fsync fails: then nothing may be confirmed.
+   */
+  insertOnceGrouped (s: NewSubmission, now: number, opts: InsertOptions): Promise<InsertResult>
+  /** Resolves once every commit made so far, on either connection, is on disk. */
+  flush (): Promise<void>
   /** Forgets spent nonces whose tokens have expired. */
   purgeSpentTokens (now: number): number
   findByReference (reference: string): SubmissionRow | undefined
@@ -122,23 +145,23 @@ export interface SqliteStore {
 
 export const DATABASE_FILE = 'referrals.db'
 
-export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(path.join(dataDir, DATABASE_FILE))
+function connect (file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {
+  const db = new Database(file)
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
+  db.pragma(`synchronous = ${synchronous}`)
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
-  migrate(db)
+  return db
+}
 
+/** The statements that store a submission, on one connection. */
+function createWriter (db: Database.Database, sealer: Sealer) {
   const insertStmt = db.prepare(`INSERT INTO submissions
     (reference, form_id, form_hash, destination, payload, answers, created_at, next_attempt_at, quarantined_at, quarantine_reason)
     VALUES (@reference, @formId, @formHash, @destination, @payload, @answers, @now,
       CASE WHEN @quarantine IS NULL THEN @now ELSE NULL END, CASE WHEN @quarantine IS NULL THEN NULL ELSE @now END, @quarantine)`)
-  const byRef = db.prepare('SELECT * FROM submissions WHERE reference = ?')
   const spentBy = db.prepare('SELECT reference FROM used_tokens WHERE nonce = ?')
   const spend = db.prepare('INSERT INTO used_tokens (nonce, reference, expires_at) VALUES (?, ?, ?)')
-  let closed = false
 
   function insertRow (s: NewSubmission, now: number, quarantine: string | null): string {
     for (let tries = 0; ; tries++) {
@@ -158,7 +181,7 @@ export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
     }
   }
 
-  const insertOnceTx = db.transaction((s: NewSubmission, now: number, opts: InsertOptions): InsertResult => {
+  const insertOnce = db.transaction((s: NewSubmission, now: number, opts: InsertOptions): InsertResult => {
     if (opts.nonce !== undefined) {
       const spent = spentBy.get(opts.nonce) as { reference: string } | undefined
       if (spent) return { reference: spent.reference, duplicate: true }
@@ -167,16 +190,142 @@ export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
     if (opts.nonce !== undefined) spend.run(opts.nonce, reference, opts.nonceExpiresAt ?? now)
     return { reference, duplicate: false }
   })
+  return { insertRow, insertOnce }
+}
+
+/**
+ * Group commit: `flush()` resolves once everything written to `file` before the call is on disk. One
+ * fsync runs at a time, in libuv's thread pool (the event loop goes on serving); the calls made while
+ * it runs may have committed after it started, so they share the next one. The first flush also
+ * fsyncs the folder, so the WAL file itself survives a power cut. The file is opened once: SQLite
+ * keeps the same -wal file while any connection is open, and the store's connections stay open until
+ * `close` (which closes this handle too).
+ */
+function createFlusher (file: string): { flush: () => Promise<void>, close: () => void } {
+  let running: Promise<void> | undefined
+  let next: Promise<void> | undefined
+  let handle: Promise<FileHandle> | undefined
+
+  async function openFile (): Promise<FileHandle> {
+    const h = await open(file, 'r+')
+    const folder = await open(path.dirname(file), 'r')
+    try { await folder.sync() } finally { await folder.close() }
+    return h
+  }
+  async function fsyncOnce (): Promise<void> {
+    handle ??= openFile()
+    let h: FileHandle
+    try {
+      h = await handle
+    } catch (err) {
+      handle = undefined
+      throw err
+    }
+    await h.sync()
+  }
+  function start (): Promise<void> {
+    const p: Promise<void> = fsyncOnce().finally(() => { if (running === p) running = undefined })
+    running = p
+    return p
+  }
+  return {
+    flush () {
+      if (running === undefined) return start()
+      next ??= running.then(() => {}, () => {}).then(() => {
+        next = undefined
+        return start()
+      })
+      return next
+    },
+    close () {
+      // After the fsyncs in flight: closing under them would fail them.
+      const h = handle
+      if (h) void Promise.allSettled([running, next]).then(async () => (await h).close()).catch(() => {})
+    },
+  }
+}
+
+interface PendingInsert { s: NewSubmission, now: number, opts: InsertOptions }
+
+/**
+ * Group commit of submissions: the inserts asked for during one turn of the event loop are made in ONE
+ * transaction (each in a savepoint of its own, so one failure fails only its request), then one flush
+ * makes them all durable, then each request gets its answer. One transaction writes each page of the
+ * table and its indexes once for the whole batch, instead of once per submission.
+ */
+function createInsertBatch (db: Database.Database, insertOnce: (s: NewSubmission, now: number, opts: InsertOptions) => InsertResult,
+  flush: () => Promise<void>) {
+  type Settle = { resolve: (r: InsertResult) => void, reject: (e: unknown) => void }
+  let queue: Array<PendingInsert & Settle> = []
+  const commitAll = db.transaction((items: PendingInsert[]) => items.map((i) => {
+    try {
+      return { ok: true as const, result: insertOnce(i.s, i.now, i.opts) }
+    } catch (error) {
+      return { ok: false as const, error }
+    }
+  }))
+
+  function commit () {
+    const items = queue
+    queue = []
+    let outcomes
+    try {
+      outcomes = commitAll(items)
+    } catch (error) {
+      for (const i of items) i.reject(error)
+      return
+    }
+    flush().then(
+      () => outcomes.forEach((o, n) => o.ok ? items[n]!.resolve(o.result) : items[n]!.reject(o.error)),
+      (error: unknown) => { for (const i of items) i.reject(error) },
+    )
+  }
+
+  return {
+    add (p: PendingInsert): Promise<InsertResult> {
+      return new Promise((resolve, reject) => {
+        if (queue.length === 0) setImmediate(commit)
+        queue.push({ ...p, resolve, reject })
+      })
+    },
+  }
+}
+
+export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
+  mkdirSync(dataDir, { recursive: true })
+  const file = path.join(dataDir, DATABASE_FILE)
+  const db = connect(file, 'FULL')
+  migrate(db)
+  // Group commit relies on WAL (a commit is appended to the -wal file, which flush fsyncs). On a file
+  // system where SQLite cannot use WAL, the second connection commits with FULL too and flush has
+  // nothing left to do.
+  const wal = db.pragma('journal_mode', { simple: true }) === 'wal'
+  const groupDb = connect(file, wal ? 'NORMAL' : 'FULL')
+  const flusher = wal ? createFlusher(`${file}-wal`) : undefined
+  const flush = flusher?.flush ?? (async () => {})
+  // Checkpoints in a thread of their own (checkpointer.ts); the commits' own checkpoint stays, later.
+  for (const c of [db, groupDb]) c.pragma(`wal_autocheckpoint = ${WAL_SAFETY_PAGES}`)
+  const checkpointer = wal ? startCheckpointer(file, (message) => process.emitWarning(`WAL checkpoints are back on the event loop: ${message}`)) : undefined
+
+  const writer = createWriter(db, sealer)
+  const batch = createInsertBatch(groupDb, createWriter(groupDb, sealer).insertOnce, flush)
+  const byRef = db.prepare('SELECT * FROM submissions WHERE reference = ?')
+  let closed = false
 
   return {
     db,
+    groupDb,
     sealer,
     insert (s, now) {
-      return insertRow(s, now, null)
+      return writer.insertRow(s, now, null)
     },
     insertOnce (s, now, opts) {
-      return insertOnceTx(s, now, opts)
+      return writer.insertOnce(s, now, opts)
     },
+    insertOnceGrouped (s, now, opts) {
+      return batch.add({ s, now, opts })
+    },
+    flush,
     purgeSpentTokens (now) {
       return db.prepare('DELETE FROM used_tokens WHERE expires_at < ?').run(now).changes
     },
@@ -200,6 +349,9 @@ export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
     close () {
       if (closed) return
       closed = true
+      checkpointer?.stop()
+      flusher?.close()
+      groupDb.close()
       db.close()
     },
   }

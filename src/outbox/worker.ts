@@ -142,6 +142,10 @@ export function createWorker (o: WorkerOptions): Worker {
       for (const d of DESTINATIONS) {
         if (!o.adapters[d] && o.heldReasons[d]) o.log.warn({ destination: d }, `${d} referrals will be held: ${o.heldReasons[d]}`)
       }
+      // The app holds the instance lock (instance-lock.ts), so a claim that exists now was left by a
+      // process that died mid-delivery: send it again at once rather than after its lease.
+      const orphans = o.outbox.releaseAllLeases()
+      if (orphans > 0) o.log.warn({ count: orphans }, `Resuming ${orphans} delivery(ies) interrupted by a stop`)
       // Credentials may have been fixed since the last run: held rows of a live destination get another try.
       for (const d of live) {
         const n = o.outbox.releaseHeld(d, now())

@@ -1,5 +1,10 @@
 /**
- * Eta templates through @fastify/view, compiled once and cached (`cache: true`), escaping by default.
+ * Eta templates through @fastify/view, compiled once and cached, escaping by default.
+ *
+ * `production: true` is what makes the cache real: without it @fastify/view reconfigures Eta with
+ * `cache: false` before every render (unless NODE_ENV=production), so each page re-read and re-compiled
+ * its dozen template files (95 % of a GET's time, docs/performance.md). Editing a template therefore
+ * needs a restart, as editing code does.
  * `assetVersion` (a hash of the CSS and JS) goes into asset URLs so a new release reaches browsers.
  */
 import { createHash } from 'node:crypto'
@@ -18,5 +23,5 @@ export const assetVersion = createHash('sha256')
 
 export default fp(async function viewPlugin (app: FastifyInstance) {
   const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
-  await app.register(view, { engine: { eta }, templates: VIEWS_DIR, defaultContext: { assetVersion } })
+  await app.register(view, { engine: { eta }, templates: VIEWS_DIR, production: true, defaultContext: { assetVersion } })
 }, { name: 'view' })

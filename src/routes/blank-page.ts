@@ -13,9 +13,11 @@ export const TOKEN_SLOT = 'form-token-slot-8c1f4e'
 const TOKEN_CHARS = /^[\w.-]+$/
 
 export type RenderBlank = (form: LoadedForm, embed: string | undefined, token: string) => Promise<string>
+/** The page as bytes, ready to send (no encoding of the whole page per request). */
+export type BlankPage = (form: LoadedForm, embed: string | undefined, token: string) => Promise<Buffer>
 
-export function createBlankPages (render: RenderBlank): RenderBlank {
-  const pages = new WeakMap<LoadedForm, Map<string, Promise<[string, string]>>>()
+export function createBlankPages (render: RenderBlank): BlankPage {
+  const pages = new WeakMap<LoadedForm, Map<string, Promise<[Buffer, Buffer]>>>()
   return async function blankPage (form, embed, token) {
     if (!TOKEN_CHARS.test(token)) throw new Error('A form token with unexpected characters')
     let byEmbed = pages.get(form)
@@ -25,13 +27,17 @@ export function createBlankPages (render: RenderBlank): RenderBlank {
       parts = render(form, embed, TOKEN_SLOT).then((html) => {
         const [head, tail, ...more] = html.split(TOKEN_SLOT)
         if (tail === undefined || more.length > 0) throw new Error('The form page must show its token exactly once')
-        return [head!, tail] as [string, string]
+        return [Buffer.from(head!), Buffer.from(tail)] as [Buffer, Buffer]
       })
       byEmbed.set(embed ?? '', parts)
       // A failed render is not kept: the next visitor tries again.
       parts.catch(() => byEmbed.delete(embed ?? ''))
     }
     const [head, tail] = await parts
-    return head + token + tail
+    const page = Buffer.allocUnsafe(head.length + token.length + tail.length)
+    head.copy(page, 0)
+    page.write(token, head.length, 'latin1')
+    tail.copy(page, head.length + token.length)
+    return page
   }
 }

@@ -18,7 +18,8 @@ import { texts } from '../forms/texts.js'
 import { ukToday } from '../forms/today.js'
 import { formPageView, paragraphs } from '../forms/view-model.js'
 import { REFERENCE_PATTERN } from '../outbox/sqlite-store.js'
-import { TOKEN_TTL_MS, type TokenCheck } from '../security/form-token.js'
+import { TOKEN_TTL_MS, type TokenCheck, type TokenKind } from '../security/form-token.js'
+import { createBlankPages } from './blank-page.js'
 import { renderNotFound } from './pages.js'
 
 interface FormParams { id: string }
@@ -34,10 +35,32 @@ export const TOKEN_FIELD = '_token'
 /** Where "Exit this page" goes: a neutral site, as the GOV.UK component does. */
 export const QUICK_EXIT_URL = 'https://www.bbc.co.uk/weather'
 
-/** The embedding page's origin, if the form allows it; anything else is ignored. */
+/** An origin as browsers write it (`location.origin`: lower-case host, no default port), or undefined. */
+function canonicalOrigin (s: string): string | undefined {
+  try {
+    return new URL(s).origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The embedding page's origin (embed.js sends `location.origin`), if the form allows it; anything else
+ * is ignored. Compared as origins, so `https://WWW.Example.org:443` in a form file matches what the
+ * browser sends, as the CSP's frame-ancestors matches it.
+ */
 function embedOrigin (form: LoadedForm | undefined, req: FastifyRequest<{ Querystring: EmbedQuery }>): string | undefined {
   const origin = typeof req.query.embed === 'string' ? req.query.embed : undefined
-  return origin && form?.definition.embed?.allowed_origins?.includes(origin) ? origin : undefined
+  if (!origin || canonicalOrigin(origin) !== origin) return undefined
+  return form?.definition.embed?.allowed_origins?.some((o) => canonicalOrigin(o) === origin) ? origin : undefined
+}
+
+/**
+ * The kind of token given back in place of a refused one: `r` (not timed) only after an expired token,
+ * whose answers were typed long ago; anything else gets a fresh `f`, timed like a new form.
+ */
+function reissuedKind (check: TokenCheck): TokenKind {
+  return !check.ok && check.reason === 'expired' ? 'r' : 'f'
 }
 
 interface RenderOptions {
@@ -47,13 +70,14 @@ interface RenderOptions {
   notice?: string
 }
 
-export function renderForm (reply: FastifyReply, form: LoadedForm, raw: RawSubmission, errors: PageError[], o: RenderOptions) {
+/** What the form template is given. */
+function formPageData (form: LoadedForm, raw: RawSubmission, errors: PageError[], o: RenderOptions) {
   const def = form.definition
   const t = texts[def.language ?? 'en']
   const query = o.embed ? `?embed=${encodeURIComponent(o.embed)}` : ''
   const page = formPageView(def, raw, errors, t, `/forms/${def.id}${query}`)
   const pageTitle = (errors.length > 0 || o.notice ? t.errorTitlePrefix(Math.max(errors.length, 1)) : '') + def.title
-  return reply.code(o.status ?? 200).header('cache-control', 'no-store').view('form', {
+  return {
     ...page,
     pageTitle,
     embedOrigin: o.embed,
@@ -61,12 +85,18 @@ export function renderForm (reply: FastifyReply, form: LoadedForm, raw: RawSubmi
     quickExit: def.quick_exit ? QUICK_EXIT_URL : undefined,
     hiddenInputs: [{ name: TOKEN_FIELD, value: o.token }],
     honeypot: HONEYPOT_FIELD,
-  })
+  }
+}
+
+export function renderForm (reply: FastifyReply, form: LoadedForm, raw: RawSubmission, errors: PageError[], o: RenderOptions) {
+  return reply.code(o.status ?? 200).header('cache-control', 'no-store').view('form', formPageData(form, raw, errors, o))
 }
 
 export default async function formRoutes (app: FastifyInstance) {
   const { forms, store, now, tokens } = app.services
   const minFillMs = app.services.config.minFillSeconds * 1000
+  const blankPage = createBlankPages((form, embed, token) =>
+    app.view('form', formPageData(form, blankSubmission(form.definition), [], { embed, token })))
 
   await app.register(rateLimit, {
     global: false,
@@ -90,7 +120,7 @@ export default async function formRoutes (app: FastifyInstance) {
     return renderForm(reply, form, readSubmission(def, body), [], {
       status: 429,
       embed: embedOrigin(form, req as FastifyRequest<{ Querystring: EmbedQuery }>),
-      token: check.ok ? body[TOKEN_FIELD] as string : tokens.issue(def.id, at),
+      token: check.ok ? body[TOKEN_FIELD] as string : tokens.issue(def.id, at, reissuedKind(check)),
       notice: texts[def.language ?? 'en'].tooManyNotice,
     })
   })
@@ -111,7 +141,8 @@ export default async function formRoutes (app: FastifyInstance) {
     const form = forms.get(req.params.id)
     if (!form) return renderNotFound(reply)
     const token = tokens.issue(form.definition.id, now().getTime())
-    return renderForm(reply, form, blankSubmission(form.definition), [], { embed: embedOrigin(form, req), token })
+    const html = await blankPage(form, embedOrigin(form, req), token)
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html)
   })
 
   app.post<{ Params: FormParams, Body: Body, Querystring: EmbedQuery }>('/forms/:id', {
@@ -129,7 +160,7 @@ export default async function formRoutes (app: FastifyInstance) {
     const check: TokenCheck = tokens.verify(typeof rawToken === 'string' ? rawToken : undefined, def.id, at)
     // A valid token goes back into the page unchanged (its nonce is only spent when a referral is
     // stored); a bad one is replaced, so pressing the button again works.
-    const token = check.ok && typeof rawToken === 'string' ? rawToken : tokens.issue(def.id, at, check.ok ? 'f' : check.reason === 'expired' ? 'r' : 'f')
+    const token = check.ok && typeof rawToken === 'string' ? rawToken : tokens.issue(def.id, at, reissuedKind(check))
 
     const action = readAction(body)
     if (action) return renderForm(reply, form, applyAction(def, raw, action), [], { embed, token })
@@ -154,7 +185,7 @@ export default async function formRoutes (app: FastifyInstance) {
       : check.claims.kind === 'f' && at - check.claims.issuedAt < minFillMs ? `Sent ${at - check.claims.issuedAt} ms after the form was shown` : undefined
 
     const today = ukToday(now())
-    const stored = store.insertOnce({
+    const stored = await store.insertOnceGrouped({
       formId: def.id,
       formHash: form.hash,
       destination: def.destination.type,
@@ -187,6 +218,8 @@ export default async function formRoutes (app: FastifyInstance) {
       body: paragraphs(def.confirmation?.body ?? t.confirmationBody),
       reference: row.reference,
       embedOrigin: embedOrigin(form, req),
+      // "Exit this page" stays on every page of the form, the confirmation too (as GOV.UK's component).
+      quickExit: def.quick_exit ? QUICK_EXIT_URL : undefined,
       t,
     })
   })
