@@ -4,9 +4,11 @@
  */
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, FIXTURE_FORMS, type TestApp, fastClock, listenTestApp } from '../helpers/app.js'
-import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/app.js'
+import { formatViolations, newContext, runAxe } from '../helpers/browser.js'
+import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
 
+let apps: BrowserApps
 let examples: TestApp
 let fixtures: TestApp
 let browser: Browser
@@ -16,11 +18,8 @@ let base = ''
 let fixturesBase = ''
 
 beforeAll(async () => {
-  examples = await buildTestApp({ clock: fastClock() })
-  fixtures = await buildTestApp({ formsDir: FIXTURE_FORMS, clock: fastClock() })
-  base = await listenTestApp(examples)
-  fixturesBase = await listenTestApp(fixtures)
-  browser = await launchBrowser()
+  apps = await startBrowserApps()
+  ;({ examples, fixtures, base, fixturesBase, browser } = apps)
   withJs = await newContext(browser, { javaScriptEnabled: true })
   withoutJs = await newContext(browser, { javaScriptEnabled: false })
 })
@@ -28,9 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await withJs?.close()
   await withoutJs?.close()
-  await browser?.close()
-  await examples?.close()
-  await fixtures?.close()
+  await apps?.close()
 })
 
 const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)

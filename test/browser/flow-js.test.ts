@@ -8,9 +8,11 @@ import type { Browser, BrowserContext, Page, Request, Response } from 'playwrigh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
 import { REFERENCE_PATTERN } from '../../src/outbox/sqlite-store.js'
-import { buildTestApp, FIXTURE_FORMS, type TestApp, fastClock, listenTestApp } from '../helpers/app.js'
-import { launchBrowser, newContext } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/app.js'
+import { newContext } from '../helpers/browser.js'
+import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
 
+let apps: BrowserApps
 let examples: TestApp
 let fixtures: TestApp
 let browser: Browser
@@ -19,19 +21,14 @@ let base = ''
 let fixturesBase = ''
 
 beforeAll(async () => {
-  examples = await buildTestApp({ clock: fastClock() })
-  fixtures = await buildTestApp({ formsDir: FIXTURE_FORMS, clock: fastClock() })
-  base = await listenTestApp(examples)
-  fixturesBase = await listenTestApp(fixtures)
-  browser = await launchBrowser()
+  apps = await startBrowserApps()
+  ;({ examples, fixtures, base, fixturesBase, browser } = apps)
   context = await newContext(browser, { javaScriptEnabled: true })
 })
 
 afterAll(async () => {
   await context?.close()
-  await browser?.close()
-  await examples?.close()
-  await fixtures?.close()
+  await apps?.close()
 })
 
 const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
