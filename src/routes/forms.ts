@@ -32,6 +32,8 @@ export const FAILURES_PER_TEN_MINUTES = 15
 /** The honeypot: a field people never see; software that fills in everything fills it in. */
 export const HONEYPOT_FIELD = '_website'
 export const TOKEN_FIELD = '_token'
+/** The form token a body carries, if it carries one as a string. */
+const tokenOf = (body: Body): string | undefined => (typeof body[TOKEN_FIELD] === 'string' ? body[TOKEN_FIELD] : undefined)
 /** Where "Exit this page" goes: a neutral site, as the GOV.UK component does. */
 export const QUICK_EXIT_URL = 'https://www.bbc.co.uk/weather'
 
@@ -114,13 +116,14 @@ export default async function formRoutes (app: FastifyInstance) {
     const def = form.definition
     const at = now().getTime()
     const body = req.body as Body
-    const check = tokens.verify(typeof body[TOKEN_FIELD] === 'string' ? body[TOKEN_FIELD] as string : undefined, def.id, at)
+    const given = tokenOf(body)
+    const check = tokens.verify(given, def.id, at)
     req.log.warn({ form: def.id }, 'Too many form posts from one address')
     if (err.retryAfter) reply.header('retry-after', err.retryAfter)
     return renderForm(reply, form, readSubmission(def, body), [], {
       status: 429,
       embed: embedOrigin(form, req as FastifyRequest<{ Querystring: EmbedQuery }>),
-      token: check.ok ? body[TOKEN_FIELD] as string : tokens.issue(def.id, at, reissuedKind(check)),
+      token: check.ok && given !== undefined ? given : tokens.issue(def.id, at, reissuedKind(check)),
       notice: texts[def.language ?? 'en'].tooManyNotice,
     })
   })
@@ -156,11 +159,11 @@ export default async function formRoutes (app: FastifyInstance) {
     const body: Body = req.body !== null && typeof req.body === 'object' ? req.body : {}
     const raw = readSubmission(def, body)
     const at = now().getTime()
-    const rawToken = body[TOKEN_FIELD]
-    const check: TokenCheck = tokens.verify(typeof rawToken === 'string' ? rawToken : undefined, def.id, at)
+    const given = tokenOf(body)
+    const check: TokenCheck = tokens.verify(given, def.id, at)
     // A valid token goes back into the page unchanged (its nonce is only spent when a referral is
     // stored); a bad one is replaced, so pressing the button again works.
-    const token = check.ok && typeof rawToken === 'string' ? rawToken : tokens.issue(def.id, at, reissuedKind(check))
+    const token = check.ok && given !== undefined ? given : tokens.issue(def.id, at, reissuedKind(check))
 
     const action = readAction(body)
     if (action) return renderForm(reply, form, applyAction(def, raw, action), [], { embed, token })
