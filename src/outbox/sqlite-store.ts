@@ -181,7 +181,8 @@ function createWriter (db: Database.Database, sealer: Sealer) {
     }
   }
 
-  const insertOnce = db.transaction((s: NewSubmission, now: number, opts: InsertOptions): InsertResult => {
+  /** Stores one submission unless its token's nonce is spent; to be run inside a transaction. */
+  function insertOnceIn (s: NewSubmission, now: number, opts: InsertOptions): InsertResult {
     if (opts.nonce !== undefined) {
       const spent = spentBy.get(opts.nonce) as { reference: string } | undefined
       if (spent) return { reference: spent.reference, duplicate: true }
@@ -189,8 +190,8 @@ function createWriter (db: Database.Database, sealer: Sealer) {
     const reference = insertRow(s, now, opts.quarantineReason ?? null)
     if (opts.nonce !== undefined) spend.run(opts.nonce, reference, opts.nonceExpiresAt ?? now)
     return { reference, duplicate: false }
-  })
-  return { insertRow, insertOnce }
+  }
+  return { insertRow, insertOnceIn, insertOnce: db.transaction(insertOnceIn) }
 }
 
 export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
@@ -210,7 +211,8 @@ export function openSqliteStore (dataDir: string, sealer: Sealer): SqliteStore {
   const checkpointer = wal ? startCheckpointer(file, (message) => process.emitWarning(`WAL checkpoints are back on the event loop: ${message}`)) : undefined
 
   const writer = createWriter(db, sealer)
-  const batch = createInsertBatch(groupDb, createWriter(groupDb, sealer).insertOnce, flush)
+  const groupWriter = createWriter(groupDb, sealer)
+  const batch = createInsertBatch(groupDb, groupWriter.insertOnceIn, groupWriter.insertOnce, flush)
   const byRef = db.prepare('SELECT * FROM submissions WHERE reference = ?')
   let closed = false
 

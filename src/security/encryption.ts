@@ -3,7 +3,8 @@
  * value, and associated data (the submission's reference) binding each value to its row, so a blob
  * copied onto another row does not decrypt. Layout: version(1) | iv(12) | tag(16) | ciphertext.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto'
+import { createRandomPool } from './random-pool.js'
 
 const VERSION = 1
 
@@ -17,15 +18,26 @@ export function deriveKey (secret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'referral-forms', purpose, 32))
 }
 
+const IV_BYTES = 12
+/** Random 96-bit IVs, from a pool (random-pool.ts); far inside GCM's limit for one key (2^32 values). */
+const randomIv = createRandomPool()
+
 export function createSealer (secret: string): Sealer {
   const key = deriveKey(secret, 'data-at-rest-v1')
   return {
     seal (plaintext, context) {
-      const iv = randomBytes(12)
+      const iv = randomIv(IV_BYTES)
       const cipher = createCipheriv('aes-256-gcm', key, iv)
       cipher.setAAD(Buffer.from(context, 'utf8'))
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-      return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body])
+      const body = cipher.update(plaintext, 'utf8')
+      const last = cipher.final()
+      const out = Buffer.allocUnsafe(1 + IV_BYTES + 16 + body.length + last.length)
+      out[0] = VERSION
+      iv.copy(out, 1)
+      cipher.getAuthTag().copy(out, 1 + IV_BYTES)
+      body.copy(out, 1 + IV_BYTES + 16)
+      last.copy(out, 1 + IV_BYTES + 16 + body.length)
+      return out
     },
     open (sealed, context) {
       if (sealed[0] !== VERSION) throw new Error('Unknown encryption version')

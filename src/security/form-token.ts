@@ -10,8 +10,9 @@
  * `kind` is `f` for a token issued with a fresh form, `r` for one re-issued after an expired token
  * (the visitor's answers were typed long ago, so the minimum fill time does not apply to it).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { deriveKey } from './encryption.js'
+import { createRandomPool } from './random-pool.js'
 
 export const TOKEN_TTL_MS = 4 * 60 * 60 * 1000
 /** A person needs longer than this to fill in any of our forms; a bot posting at once does not. */
@@ -28,21 +29,10 @@ export interface FormTokens {
   verify (token: string | undefined, formId: string, now: number): TokenCheck
 }
 
-/**
- * The nonces' random bytes, drawn from the CSPRNG 4 KB at a time: each byte is used once, and a page
- * costs a slice instead of a call into OpenSSL (about 3 % of a form page's time, docs/performance.md).
- */
+/** The nonces' random bytes, from a pool (random-pool.ts). */
 const NONCE_BYTES = 12
-let pool = Buffer.alloc(0)
-let used = 0
-function nonce (): string {
-  if (used + NONCE_BYTES > pool.length) {
-    pool = randomBytes(NONCE_BYTES * 340)
-    used = 0
-  }
-  used += NONCE_BYTES
-  return pool.toString('base64url', used - NONCE_BYTES, used)
-}
+const randomNonce = createRandomPool()
+const nonce = () => randomNonce(NONCE_BYTES).toString('base64url')
 
 export function createFormTokens (secret: string): FormTokens {
   const key = deriveKey(secret, 'form-token-v1')
