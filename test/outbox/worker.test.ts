@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { FAKE_CHARITYLOG_KEYS as KEYS } from '../fakes/fake-charitylog.js'
 import { useCharitylogFixture } from '../helpers/charitylog-fixture.js'
+import { loopWatcher } from '../../src/outbox/worker.js'
 import { charitylogEnv, FAST_RELAY, isDelivered, rowOf, testClock, waitFor, waitForRow } from '../helpers/relay.js'
 
 const { app, attemptsOf, closeApp, dataDir, fake, send } = useCharitylogFixture()
@@ -98,5 +99,20 @@ describe('the worker', () => {
     expect(attempt!.finished_at - attempt!.started_at).toBeGreaterThanOrEqual(790)
     // The one still waiting was not claimed during the shutdown: no lease, sent after the next start.
     expect(rowOf(reopened, waiting)).toMatchObject({ attempts: 0, lease_until: null, delivered_at: null })
+  })
+})
+
+describe('visitors first', () => {
+  const spin = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* a flood of visitors */ } }
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  it('sees a busy event loop (a flood) and a quiet one, so the worker sends one referral at a time only during the flood', async () => {
+    const busy = loopWatcher()
+    await pause(120)
+    expect(busy()).toBe(false) // a look at a quiet loop; the next look covers what happens from here
+    spin(150)
+    expect(busy()).toBe(true)
+    await pause(250)
+    expect(busy()).toBe(false)
   })
 })
