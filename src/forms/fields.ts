@@ -61,94 +61,96 @@ export function normalisePostcode (input: string): string | undefined {
   return m ? `${m[1]} ${m[2]}` : undefined
 }
 
-function text (field: Field & { max_length?: number }, raw: string, t: Texts, fallbackMax: number): Check | string {
+function text (field: Field & { max_length?: number }, label: string, raw: string, t: Texts, fallbackMax: number): Check | string {
   const value = raw.trim()
-  if (value === '') return field.required ? { ok: false, message: t.err.enter(field.label) } : { ok: true, answer: undefined }
+  if (value === '') return field.required ? { ok: false, message: t.err.enter(label) } : { ok: true, answer: undefined }
   const max = field.max_length ?? fallbackMax
-  if (length(value) > max) return { ok: false, message: t.err.tooLong(field.label, max) }
+  // Characters, not UTF-16 units; never more of them than units, so only a long value is counted.
+  if (value.length > max && length(value) > max) return { ok: false, message: t.err.tooLong(label, max) }
   return value
 }
 
 /** A real calendar date from three typed parts, as YYYY-MM-DD, or the reason it is not one. */
-function checkDate (field: Extract<Field, { type: 'date' }>, raw: DateInput, t: Texts, today: string): Check {
+function checkDate (field: Extract<Field, { type: 'date' }>, label: string, raw: DateInput, t: Texts, today: string): Check {
   const parts = { day: raw.day.trim(), month: raw.month.trim(), year: raw.year.trim() }
   const missing = (['day', 'month', 'year'] as const).filter((p) => parts[p] === '')
-  if (missing.length === 3) return field.required ? { ok: false, message: t.err.enter(field.label) } : { ok: true, answer: undefined }
-  if (missing.length > 0) return { ok: false, message: t.err.dateMissing(field.label, dateParts(t, missing)) }
+  if (missing.length === 3) return field.required ? { ok: false, message: t.err.enter(label) } : { ok: true, answer: undefined }
+  if (missing.length > 0) return { ok: false, message: t.err.dateMissing(label, dateParts(t, missing)) }
   if (!/^\d{1,2}$/.test(parts.day) || !/^\d{1,2}$/.test(parts.month) || !/^\d{4}$/.test(parts.year)) {
-    return { ok: false, message: t.err.dateReal(field.label) }
+    return { ok: false, message: t.err.dateReal(label) }
   }
   const [d, m, y] = [Number(parts.day), Number(parts.month), Number(parts.year)]
   const date = new Date(Date.UTC(y, m - 1, d))
   if (y < 1850 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
-    return { ok: false, message: t.err.dateReal(field.label) }
+    return { ok: false, message: t.err.dateReal(label) }
   }
   const iso = date.toISOString().slice(0, 10)
-  if (field.past && !(iso < today)) return { ok: false, message: t.err.datePast(field.label) }
-  if (field.future && !(iso > today)) return { ok: false, message: t.err.dateFuture(field.label) }
+  if (field.past && !(iso < today)) return { ok: false, message: t.err.datePast(label) }
+  if (field.future && !(iso > today)) return { ok: false, message: t.err.dateFuture(label) }
   return { ok: true, answer: { value: iso, display: `${d} ${t.months[m - 1]} ${y}` } }
 }
 
 /**
- * Checks one field's raw answer. `today` is YYYY-MM-DD in the charity's time zone.
+ * Checks one field's raw answer. `today` is YYYY-MM-DD in the charity's time zone; `label` names the
+ * field in error messages (a person's fields say whose: "Person 2: Surname").
  * An empty answer to an optional field is `{ ok: true, answer: undefined }` (absent, never sent).
  */
-export function checkAnswer (field: Field, raw: RawValue, t: Texts, today: string): Check {
+export function checkAnswer (field: Field, raw: RawValue, t: Texts, today: string, label: string = field.label): Check {
   const str = typeof raw === 'string' ? raw : ''
   switch (field.type) {
     case 'text':
     case 'textarea': {
-      const r = text(field, str, t, field.type === 'textarea' ? TEXTAREA_MAX_LENGTH : DEFAULT_MAX_LENGTH)
+      const r = text(field, label, str, t, field.type === 'textarea' ? TEXTAREA_MAX_LENGTH : DEFAULT_MAX_LENGTH)
       return typeof r === 'string' ? { ok: true, answer: { value: r, display: r } } : r
     }
     case 'email': {
-      const r = text(field, str, t, DEFAULT_MAX_LENGTH)
+      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
       if (typeof r !== 'string') return r
-      return EMAIL.test(r) ? { ok: true, answer: { value: r, display: r } } : { ok: false, message: t.err.email(field.label) }
+      return EMAIL.test(r) ? { ok: true, answer: { value: r, display: r } } : { ok: false, message: t.err.email(label) }
     }
     case 'tel': {
-      const r = text(field, str, t, DEFAULT_MAX_LENGTH)
+      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
       if (typeof r !== 'string') return r
       const digits = r.replace(/\D/g, '').length
       return TEL_CHARS.test(r) && digits >= 7 && digits <= 15
         ? { ok: true, answer: { value: r, display: r } }
-        : { ok: false, message: t.err.tel(field.label) }
+        : { ok: false, message: t.err.tel(label) }
     }
     case 'postcode': {
-      const r = text(field, str, t, DEFAULT_MAX_LENGTH)
+      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
       if (typeof r !== 'string') return r
       const pc = normalisePostcode(r)
-      return pc ? { ok: true, answer: { value: pc, display: pc } } : { ok: false, message: t.err.postcode(field.label) }
+      return pc ? { ok: true, answer: { value: pc, display: pc } } : { ok: false, message: t.err.postcode(label) }
     }
     case 'number': {
-      const r = text(field, str, t, DEFAULT_MAX_LENGTH)
+      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
       if (typeof r !== 'string') return r
       const cleaned = r.replace(/,/g, '')
-      if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { ok: false, message: t.err.number(field.label) }
+      if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { ok: false, message: t.err.number(label) }
       const n = Number(cleaned)
-      if (field.min !== undefined && n < field.min) return { ok: false, message: t.err.numberMin(field.label, field.min) }
-      if (field.max !== undefined && n > field.max) return { ok: false, message: t.err.numberMax(field.label, field.max) }
+      if (field.min !== undefined && n < field.min) return { ok: false, message: t.err.numberMin(label, field.min) }
+      if (field.max !== undefined && n > field.max) return { ok: false, message: t.err.numberMax(label, field.max) }
       return { ok: true, answer: { value: String(n), display: String(n) } }
     }
     case 'date':
-      return checkDate(field, typeof raw === 'object' && !Array.isArray(raw) ? raw : { day: '', month: '', year: '' }, t, today)
+      return checkDate(field, label, typeof raw === 'object' && !Array.isArray(raw) ? raw : { day: '', month: '', year: '' }, t, today)
     case 'select':
     case 'radios': {
       const v = str.trim()
-      if (v === '') return field.required ? { ok: false, message: t.err.choose(field.label) } : { ok: true, answer: undefined }
+      if (v === '') return field.required ? { ok: false, message: t.err.choose(label) } : { ok: true, answer: undefined }
       const option = field.options.find((o) => o.value === v)
-      return option ? { ok: true, answer: { value: option.value, display: option.label } } : { ok: false, message: t.err.option(field.label) }
+      return option ? { ok: true, answer: { value: option.value, display: option.label } } : { ok: false, message: t.err.option(label) }
     }
     case 'checkboxes': {
       const chosen = new Set((Array.isArray(raw) ? raw : []).map((v) => v.trim()).filter((v) => v !== ''))
-      if (chosen.size === 0) return field.required ? { ok: false, message: t.err.chooseSome(field.label) } : { ok: true, answer: undefined }
+      if (chosen.size === 0) return field.required ? { ok: false, message: t.err.chooseSome(label) } : { ok: true, answer: undefined }
       const picked = field.options.filter((o) => chosen.has(o.value))
-      if (picked.length !== chosen.size) return { ok: false, message: t.err.option(field.label) }
+      if (picked.length !== chosen.size) return { ok: false, message: t.err.option(label) }
       return { ok: true, answer: { value: picked.map((o) => o.value).join(','), display: picked.map((o) => o.label).join(', ') } }
     }
     case 'checkbox': {
       const ticked = str.trim() !== ''
-      if (!ticked) return field.required ? { ok: false, message: t.err.tick(field.label) } : { ok: true, answer: undefined }
+      if (!ticked) return field.required ? { ok: false, message: t.err.tick(label) } : { ok: true, answer: undefined }
       return { ok: true, answer: { value: '1', display: t.lang === 'cy' ? 'Ydw' : 'Yes' } }
     }
     case 'hidden':

@@ -108,7 +108,7 @@ function checkList (fields: Field[], raw: RawAnswers, t: Texts, today: string, l
   const out: Answers = {}
   for (const f of fields) {
     if (!conditionHolds(f, (n) => raw[n])) continue // hidden by show_if: not validated, not sent
-    const result = checkAnswer({ ...f, label: label(f) }, raw[f.name] ?? emptyRaw(f), t, today)
+    const result = checkAnswer(f, raw[f.name] ?? emptyRaw(f), t, today, label(f))
     if (!result.ok) errors.push({ id: id(f.name), message: result.message })
     else if (result.answer) out[f.name] = result.answer
   }
