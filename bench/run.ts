@@ -16,7 +16,7 @@ import { load, merge, type LoadResult } from './load.js'
 import { fixedRow, fsyncMs, json, machine, ratioRow, table, type Row } from './report.js'
 import { runScaling } from './scaling.js'
 import { seedWaiting } from './seed.js'
-import { ROOT, rssMb, startBare, startFakeCrm, startOurs, type Child } from './servers.js'
+import { buildOurs, ROOT, rssMb, startBare, startFakeCrm, startOurs, type Child } from './servers.js'
 import { FORM_PATH, submissionBody } from './submissions.js'
 
 const args = process.argv.slice(2)
@@ -208,6 +208,8 @@ async function main (): Promise<Row[]> {
 
 let failed = true
 try {
+  say('building the server as npm start does (npm run build)')
+  buildOurs()
   if (args.includes('--scaling')) {
     await runScaling(work, say)
   } else {

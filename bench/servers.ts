@@ -1,11 +1,11 @@
 /**
  * The processes under load, each in a child process so that autocannon (in the bench process) and the
- * server never share one event loop: ours is the real entry point (src/server.ts, configured through
- * the environment as in production), the limit is bare Fastify (bench/bare-server.ts), and the CRM is
+ * server never share one event loop: ours is the real entry point as `npm start` runs it (compiled
+ * dist/server.js with its node flags, configured through the environment as in production), the limit is bare Fastify (bench/bare-server.ts), and the CRM is
  * the test suite's fake Charitylog (bench/fake-crm.ts). Their output goes to a log file in the work
  * folder, not through a pipe, so the bench never spends time reading the server's request log.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { FAKE_CHARITYLOG_KEYS } from '../test/fakes/fake-charitylog.js'
@@ -22,12 +22,16 @@ export interface Child {
   stop (graceMs?: number): Promise<void>
 }
 
-/** Starts `node [flags] --import tsx <entry> [args]` and resolves once its log shows `ready` (group 1: the URL). */
+/**
+ * Starts `node [flags] <entry> [args]` (TypeScript entries through `--import tsx`, compiled ones as
+ * they are) and resolves once its log shows `ready` (group 1: the URL).
+ */
 async function startChild (name: string, entry: string, args: string[], env: Record<string, string>, ready: RegExp,
   workDir: string, nodeFlags: string[] = []): Promise<Child> {
   const log = path.join(workDir, `${name}.log`)
   const fd = openSync(log, 'a')
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry, ...args], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...loader, entry, ...args], {
     cwd: ROOT, env: { ...baseEnv(), ...env }, stdio: ['ignore', fd, fd],
   })
   closeSync(fd)
@@ -68,6 +72,22 @@ function baseEnv (): Record<string, string> {
   return out
 }
 
+/**
+ * How `npm start` runs the server (package.json `scripts.start`: `node <flags> <entry>`), so that the
+ * bench runs ours exactly as production does: compiled, with the same V8 flags.
+ */
+export function startCommand (): { nodeFlags: string[], entry: string } {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const words = pkg.scripts.start!.trim().split(/\s+/)
+  if (words[0] !== 'node' || words.length < 2) throw new Error(`The bench expects "start" to be "node [flags] <entry>", not: ${pkg.scripts.start}`)
+  return { nodeFlags: words.slice(1, -1), entry: words.at(-1)! }
+}
+
+/** `npm run build`, as `npm start` does first (its output to stderr: stdout may be the bench's JSON). */
+export function buildOurs (): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
+}
+
 export interface OursOptions {
   dataDir: string
   crmUrl: string
@@ -77,13 +97,15 @@ export interface OursOptions {
 }
 
 /**
- * Our server exactly as production runs it (log level info, rate limits on), with two settings a
+ * Our server exactly as production runs it (`npm start`'s command, after buildOurs; log level info,
+ * rate limits on), with two settings a
  * deployment behind a proxy also has: TRUST_PROXY=true, so each simulated visitor is its own address
  * (X-Forwarded-For, see load.ts) and the per-address limits are paid for but never reached; and the
  * CRM at a local fake.
  */
 export function startOurs (name: string, workDir: string, o: OursOptions): Promise<Child> {
-  return startChild(name, 'src/server.ts', [], {
+  const start = startCommand()
+  return startChild(name, start.entry, [], {
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: o.dataDir,
@@ -95,7 +117,7 @@ export function startOurs (name: string, workDir: string, o: OursOptions): Promi
     CHARITYLOG_SOURCE_KEY: FAKE_CHARITYLOG_KEYS.sourceKey,
     CHARITYLOG_ORG_KEY: FAKE_CHARITYLOG_KEYS.orgKey,
     CHARITYLOG_USER_KEY: FAKE_CHARITYLOG_KEYS.userKey,
-  }, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, workDir, o.nodeFlags)
+  }, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, workDir, [...start.nodeFlags, ...o.nodeFlags ?? []])
 }
 
 /** Bare Fastify: `GET /forms/:id` answers the bytes in `pageFile`; `POST /forms/:id` answers 303. */

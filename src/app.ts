@@ -4,15 +4,16 @@
  * error and not-found pages.
  */
 import formbody from '@fastify/formbody'
-import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
 import { createFormRegistry } from './forms/registry.js'
 import { acquireInstanceLock } from './outbox/instance-lock.js'
 import { createRelay, type RelayOptions } from './outbox/relay.js'
 import { openSqliteStore } from './outbox/sqlite-store.js'
 import { PUBLIC_DIR } from './paths.js'
+import securityHeaders from './plugins/security-headers.js'
 import services from './plugins/services.js'
 import view from './plugins/view.js'
 import embedRoutes from './routes/embed.js'
@@ -37,6 +38,19 @@ export interface AppDeps {
   formsWritable?: () => Promise<boolean>
 }
 
+/**
+ * One log line per request, when it has been answered (method, path, status, time), instead of
+ * Fastify's two: a log line costs about as much as a tenth of a form page (docs/performance.md).
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest () {}
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    if (this.isLogDisabled(request)) return
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+  }
+}
+
 /** The largest form body accepted: generous for six people and long answers, small enough to refuse floods. */
 export const BODY_LIMIT = 256 * 1024
 
@@ -47,11 +61,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       ? { loggerInstance: loggerOption as FastifyBaseLogger }
       : {
           logger: loggerOption === false ? false : {
+            // Written in 4 KB chunks (or every second) rather than a write(2) per line, which cost about
+            // a tenth of a form page's time (docs/performance.md); pino flushes it when the process exits.
+            ...(typeof loggerOption === 'object' && 'stream' in loggerOption
+              ? {}
+              : { stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 }) }),
             ...(typeof loggerOption === 'object' ? loggerOption : {}),
             // Requests are logged without the client's address or any body: no personal data in logs.
             serializers: { req: (req: { method: string, url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
           },
         }),
+    logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT,
     trustProxy: typeof config.trustProxy === 'number'
       ? ((hops: number) => (_address: string, hop: number) => hop < hops)(config.trustProxy)
@@ -77,8 +97,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
   const forms = await createFormRegistry(config.formsDir, app.log)
 
-  // Ecosystem plugins.
-  await app.register(helmet, {
+  // Security headers (helmet's policy, computed once), then ecosystem plugins.
+  await app.register(securityHeaders, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

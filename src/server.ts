@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseEnv } from 'node:util'
+import type { Logger } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { ROOT_DIR } from './paths.js'
@@ -40,7 +41,9 @@ async function main () {
   process.on('SIGTERM', () => close('SIGTERM'))
   process.on('SIGINT', () => close('SIGINT'))
   await app.listen({ port: config.port, host: config.host })
-  app.log.info(`Serving forms at ${config.publicUrl}/`)
+  const log = app.log as Logger // pino, writing to a buffered destination (app.ts)
+  log.info(`Serving forms at ${config.publicUrl}/`)
+  log.flush() // whoever watches the log sees the server start at once
 }
 
 main().catch((err: unknown) => {
