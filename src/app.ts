@@ -40,14 +40,18 @@ export interface AppDeps {
 
 /**
  * One log line per request, when it has been answered (method, path, status, time), instead of
- * Fastify's two: a log line costs about as much as a tenth of a form page (docs/performance.md).
+ * Fastify's two; at `debug` for a page served or a redirect, at `info` for anything refused. At the
+ * default level the log tells what happened to referrals and what went wrong, not every page view,
+ * and a line per page view cost about a tenth of serving it (docs/performance.md).
  */
 class OneLinePerRequest extends LogController {
   override incomingRequest () {}
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
     if (this.isLogDisabled(request)) return
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+    const fields = { req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored')
+    else if (reply.statusCode >= 400) reply.log.info(fields, 'request completed')
+    else reply.log.debug(fields, 'request completed')
   }
 }
 
@@ -83,7 +87,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const store = openSqliteStore(config.dataDir, createSealer(secret))
   const now = deps.now ?? (() => new Date())
   // One clock for the pages and the worker (tests pin it): token expiry and retention compare their times.
-  const relay = createRelay(config, store, app.log, { now: () => now().getTime(), ...deps.relay })
+  let requestsSeen = 0
+  app.addHook('onRequest', (_req, _reply, done) => {
+    requestsSeen++
+    done()
+  })
+  const relay = createRelay(config, store, app.log, { now: () => now().getTime(), requestsSeen: () => requestsSeen, ...deps.relay })
   let releaseLock: (() => void) | undefined
   app.addHook('onReady', async () => {
     if (deps.startWorker === false) return

@@ -41,6 +41,7 @@ if (Atomics.load(flags, 0) === 1) {
   db.pragma('busy_timeout = 5000')
   db.pragma('synchronous = NORMAL')
   db.pragma('wal_autocheckpoint = 0')
+  db.pragma('cache_size = -256') // it copies pages from the WAL to the database: no use for a large cache
   timer = setInterval(() => {
     try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage({ error: String(err && err.message) }); stop() }
   }, workerData.everyMs)

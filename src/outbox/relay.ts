@@ -21,6 +21,8 @@ export interface RelayOptions {
   pollMs?: number
   leaseMs?: number
   now?: () => number
+  /** How many requests the server has received so far (the worker yields to visitors: worker.ts). */
+  requestsSeen?: () => number
 }
 
 export interface Relay {
@@ -56,6 +58,7 @@ export function createRelay (config: Config, store: SqliteStore, log: Logger, op
     concurrency: opts.concurrency,
     pollMs: opts.pollMs,
     leaseMs: opts.leaseMs,
+    requestsSeen: opts.requestsSeen,
     retentionMs: config.retentionDays * 24 * 60 * 60 * 1000,
   })
   return { outbox, worker, heldReasons }

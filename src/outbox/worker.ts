@@ -32,6 +32,8 @@ export interface WorkerOptions {
   pollMs?: number
   /** Personal data of delivered referrals is deleted this long after delivery. */
   retentionMs: number
+  /** How many requests the server has received so far: a busy loop with none is the worker's own work. */
+  requestsSeen?: () => number
 }
 
 export interface Worker {
@@ -47,29 +49,39 @@ export interface Worker {
 const DESTINATIONS: readonly DestinationType[] = ['charitylog', 'lamplight']
 /**
  * Visitors first: when the event loop has been busier than this over the last look (a flood of
- * visitors), the worker sends one referral at a time instead of `concurrency`; deliveries cost CPU
- * on the same thread (about 0.8 ms each) and can wait a moment, visitors should not. It never stops
- * altogether, so a backlog still drains during a long flood.
+ * visitors), the worker sends one referral at a time instead of `concurrency`, with a pause of
+ * BUSY_PAUSE_MS between them (at most 50 a second, more than any charity receives in a day's busiest
+ * hour): deliveries cost CPU on the same thread (about 0.8 ms each) and can wait a moment, visitors
+ * should not. It never stops altogether, so a backlog still drains during a long flood.
  */
 export const BUSY_LOOP_UTILISATION = 0.8
+export const BUSY_PAUSE_MS = 20
 const LOOK_EVERY_MS = 100
 
-/** Whether the event loop was busier than BUSY_LOOP_UTILISATION over the last LOOK_EVERY_MS or so. */
-export function loopWatcher (): () => boolean {
+/**
+ * Whether visitors are flooding in: the event loop was busier than BUSY_LOOP_UTILISATION over the last
+ * look (LOOK_EVERY_MS or so) and requests came in meanwhile. A loop busy with deliveries alone (a
+ * backlog draining at night) is not a flood: the worker then keeps its full concurrency.
+ */
+export function loopWatcher (requestsSeen: () => number = () => Number.POSITIVE_INFINITY): () => boolean {
   let mark = performance.eventLoopUtilization()
   let at = performance.now()
+  let seen = requestsSeen()
   let busy = false
   return () => {
     const t = performance.now()
     if (t - at >= LOOK_EVERY_MS) {
       const next = performance.eventLoopUtilization()
-      busy = performance.eventLoopUtilization(next, mark).utilization > BUSY_LOOP_UTILISATION
+      const requests = requestsSeen()
+      busy = performance.eventLoopUtilization(next, mark).utilization > BUSY_LOOP_UTILISATION && requests !== seen
       mark = next
       at = t
+      seen = requests
     }
     return busy
   }
 }
+
 const PURGE_EVERY_MS = 60 * 60 * 1000
 
 export function createWorker (o: WorkerOptions): Worker {
@@ -79,7 +91,7 @@ export function createWorker (o: WorkerOptions): Worker {
   const pollMs = o.pollMs ?? 5000
   const live = DESTINATIONS.filter((d) => o.adapters[d] !== undefined)
   const inFlight = new Set<Promise<void>>()
-  const loopBusy = loopWatcher()
+  const loopBusy = loopWatcher(o.requestsSeen)
   /** How many deliveries may be in flight now. */
   const limit = () => (loopBusy() ? 1 : concurrency)
   let timer: NodeJS.Timeout | undefined
@@ -128,11 +140,19 @@ export function createWorker (o: WorkerOptions): Worker {
     else o.log.warn({ ...fields, reason: outcome.reason }, `Referral not delivered (${outcome.kind})`)
   }
 
+  let timerDue = 0
+  /** A look at the queue in `delay` ms, unless one is already due sooner. */
   function schedule (delay: number) {
     if (!running) return
+    const wait = Math.max(0, Math.min(delay, pollMs))
+    const due = performance.now() + wait
+    if (timer && timerDue <= due) return
     if (timer) clearTimeout(timer)
-    timer = setTimeout(tick, Math.max(0, Math.min(delay, pollMs)))
+    timerDue = due
+    timer = setTimeout(tick, wait)
   }
+  /** The next look after a delivery or a new submission: at once, or after a pause while visitors flood in. */
+  const soon = () => (loopBusy() ? BUSY_PAUSE_MS : 0)
 
   function tick () {
     timer = undefined
@@ -150,7 +170,7 @@ export function createWorker (o: WorkerOptions): Worker {
     for (const row of rows) {
       const p = deliver(row).finally(() => {
         inFlight.delete(p)
-        schedule(0)
+        schedule(soon())
       })
       inFlight.add(p)
     }
@@ -184,7 +204,7 @@ export function createWorker (o: WorkerOptions): Worker {
       schedule(0)
     },
     wake () {
-      if (running && inFlight.size < limit()) schedule(0)
+      if (running && inFlight.size < limit()) schedule(soon())
     },
     stop (graceMs = 10_000) {
       stopping ??= (async () => {

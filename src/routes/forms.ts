@@ -128,13 +128,18 @@ export default async function formRoutes (app: FastifyInstance) {
     })
   })
 
-  // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays).
+  // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays). The
+  // policy of a form is worked out once per loaded form (an edited form is a new object).
+  const framedCsp = new WeakMap<LoadedForm, string>()
   app.addHook('onSend', async (req, reply, payload) => {
     const id = (req.params as Partial<FormParams> | undefined)?.id
-    const origins = id ? forms.get(id)?.definition.embed?.allowed_origins ?? [] : []
+    const form = id ? forms.get(id) : undefined
+    const origins = form?.definition.embed?.allowed_origins ?? []
     const csp = reply.getHeader('content-security-policy')
-    if (origins.length > 0 && typeof csp === 'string') {
-      reply.header('content-security-policy', csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
+    if (form && origins.length > 0 && typeof csp === 'string') {
+      let framed = framedCsp.get(form)
+      if (framed === undefined) framedCsp.set(form, framed = csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
+      reply.header('content-security-policy', framed)
       reply.removeHeader('x-frame-options')
     }
     return payload

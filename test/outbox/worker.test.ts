@@ -106,13 +106,23 @@ describe('visitors first', () => {
   const spin = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* a flood of visitors */ } }
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-  it('sees a busy event loop (a flood) and a quiet one, so the worker sends one referral at a time only during the flood', async () => {
-    const busy = loopWatcher()
+  it('sees a flood of visitors (a busy loop while requests come in) and a quiet spell', async () => {
+    let requests = 0
+    const busy = loopWatcher(() => requests)
     await pause(120)
     expect(busy()).toBe(false) // a look at a quiet loop; the next look covers what happens from here
+    requests += 100
     spin(150)
     expect(busy()).toBe(true)
     await pause(250)
+    expect(busy()).toBe(false)
+  })
+
+  it('does not take a loop busy with deliveries alone (no requests) for a flood', async () => {
+    const busy = loopWatcher(() => 0)
+    await pause(120)
+    busy()
+    spin(150)
     expect(busy()).toBe(false)
   })
 })

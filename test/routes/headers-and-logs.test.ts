@@ -49,19 +49,36 @@ describe('security headers', () => {
 })
 
 describe('the request log', () => {
-  it('has one line per request, once answered, with method, path, status and time, and no query or body', async () => {
+  const linesSince = (before: number) => t.logs.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>)
+
+  it('at info, has a line for a request refused and none for a page served', async () => {
     const before = t.logs.length
-    await t.app.inject({ url: '/forms/carers-referral?embed=https://secret.example.org&name=Morgan' })
+    await t.app.inject({ url: '/forms/carers-referral' })
     await t.app.inject({ method: 'POST', url: '/forms/carers-referral', headers: FORM_HEADERS, payload: form({ 'carer[0][first_name]': 'Morgan' }) })
-    const lines = t.logs.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>)
-    const requests = lines.filter((l) => l.msg === 'request completed')
-    expect(requests).toHaveLength(2)
-    expect(lines.some((l) => l.msg === 'incoming request')).toBe(false)
-    expect(requests[0]).toMatchObject({ req: { method: 'GET', url: '/forms/carers-referral' }, res: { statusCode: 200 } })
-    expect(requests[1]).toMatchObject({ req: { method: 'POST', url: '/forms/carers-referral' }, res: { statusCode: 422 } })
-    expect(typeof requests[0]!.responseTime).toBe('number')
-    const text = t.logs.slice(before).join('')
-    expect(text).not.toContain('secret.example.org')
-    expect(text).not.toContain('Morgan')
+    const requests = linesSince(before).filter((l) => l.msg === 'request completed')
+    expect(requests).toHaveLength(1)
+    expect(requests[0]).toMatchObject({ level: 30, req: { method: 'POST', url: '/forms/carers-referral' }, res: { statusCode: 422 } })
+    expect(t.logs.slice(before).join('')).not.toContain('Morgan')
+  })
+
+  it('at debug, has one line per request, once answered, with method, path, status and time, and no query or body', async () => {
+    t.app.log.level = 'debug'
+    try {
+      const before = t.logs.length
+      await t.app.inject({ url: '/forms/carers-referral?embed=https://secret.example.org&name=Morgan' })
+      await t.app.inject({ method: 'POST', url: '/forms/carers-referral', headers: FORM_HEADERS, payload: form({ 'carer[0][first_name]': 'Morgan' }) })
+      const lines = linesSince(before)
+      const requests = lines.filter((l) => l.msg === 'request completed')
+      expect(requests).toHaveLength(2)
+      expect(lines.some((l) => l.msg === 'incoming request')).toBe(false)
+      expect(requests[0]).toMatchObject({ level: 20, req: { method: 'GET', url: '/forms/carers-referral' }, res: { statusCode: 200 } })
+      expect(requests[1]).toMatchObject({ level: 30, req: { method: 'POST', url: '/forms/carers-referral' }, res: { statusCode: 422 } })
+      expect(typeof requests[0]!.responseTime).toBe('number')
+      const text = t.logs.slice(before).join('')
+      expect(text).not.toContain('secret.example.org')
+      expect(text).not.toContain('Morgan')
+    } finally {
+      t.app.log.level = 'info'
+    }
   })
 })
