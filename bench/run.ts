@@ -29,6 +29,8 @@ const profileDir = profileAt >= 0 ? path.resolve(args[profileAt + 1] ?? 'profile
 const plan = smoke
   ? { seconds: 1, warmup: 0.5, connections: 50, drain: 100, submissions: 300 }
   : { seconds: 10, warmup: 2, connections: 50, drain: 2000, submissions: 10_000 }
+/** Turns of each server in the rows measured in turns: finer turns spread a shared machine's noise more evenly. */
+const ROUNDS = smoke ? 2 : 4
 /** The slow CRM of row 3. */
 const SLOW_CRM_MS = 5000
 const FORMS_DIR = path.join(ROOT, 'forms')
@@ -65,15 +67,15 @@ async function measure (what: string, run: (seconds: number) => Promise<LoadResu
 }
 
 /**
- * Two servers measured in turns (a warm-up of each, then half the time on each, twice), so that the
+ * Two servers measured in turns (a warm-up of each, then ROUNDS turns of each), so that the
  * noise of a shared machine falls on both alike. Only for requests that leave no work behind (GET):
  * after POSTs our worker goes on delivering, which would slow the next turn of the other server.
  */
 async function alternate (what: [string, string], runs: [(s: number) => Promise<LoadResult>, (s: number) => Promise<LoadResult>]): Promise<[LoadResult, LoadResult]> {
   for (const run of runs) await run(plan.warmup)
   const results: [LoadResult[], LoadResult[]] = [[], []]
-  for (let round = 0; round < 2; round++) {
-    for (const i of [0, 1] as const) results[i].push(await runs[i](plan.seconds / 2))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const i of [0, 1] as const) results[i].push(await runs[i](plan.seconds / ROUNDS))
   }
   return [report(what[0], merge(results[0])), report(what[1], merge(results[1]))]
 }
@@ -162,12 +164,12 @@ async function main (): Promise<Row[]> {
   const instantRuns: LoadResult[] = []
   const slowRuns: LoadResult[] = []
   let deliveredDuring = 0
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const before = deliveredCount(mainDir)
-    instantRuns.push(await post(main.url, { duration: plan.seconds / 2 }))
+    instantRuns.push(await post(main.url, { duration: plan.seconds / ROUNDS }))
     deliveredDuring += deliveredCount(mainDir) - before
     await drained(mainDir)
-    slowRuns.push(await post(slow.url, { duration: plan.seconds / 2 }))
+    slowRuns.push(await post(slow.url, { duration: plan.seconds / ROUNDS }))
   }
   const postOurs = report('POST ours, instant CRM', merge(instantRuns))
   const postSlow = report('POST ours, CRM answering after 5 s', merge(slowRuns))

@@ -104,6 +104,10 @@ export default async function formRoutes (app: FastifyInstance) {
     global: false,
     // Checked after the body is parsed, so a limited visitor's answers can be shown back to them.
     hook: 'preHandler',
+    // A visitor's browser has no use for the X-RateLimit-* counters on every answer; a 429 still says
+    // when to try again (Retry-After, below).
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+    addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': false },
     errorResponseBuilder: (_req, ctx) => Object.assign(new Error('Too many requests'), { statusCode: 429, retryAfter: String(Math.ceil(ctx.ttl / 1000)) }),
   })
   const countFailure = app.createRateLimit({ max: FAILURES_PER_TEN_MINUTES, timeWindow: 10 * 60 * 1000 })
@@ -173,7 +177,8 @@ export default async function formRoutes (app: FastifyInstance) {
     const action = readAction(body)
     if (action) return renderForm(reply, form, applyAction(def, raw, action), [], { embed, token })
 
-    const result = checkSubmission(def, raw, t, ukToday(now()))
+    const today = ukToday(now())
+    const result = checkSubmission(def, raw, t, today)
     if (!check.ok || !result.ok) {
       const limited = await countFailure(req)
       const notice = !check.ok ? t.tokenNotice(check.reason === 'expired') : undefined
@@ -192,7 +197,6 @@ export default async function formRoutes (app: FastifyInstance) {
       ? 'The hidden anti-spam field was filled in'
       : check.claims.kind === 'f' && at - check.claims.issuedAt < minFillMs ? `Sent ${at - check.claims.issuedAt} ms after the form was shown` : undefined
 
-    const today = ukToday(now())
     const stored = await store.insertOnceGrouped({
       formId: def.id,
       formHash: form.hash,

@@ -47,7 +47,7 @@ export function createFormTokens (secret: string): FormTokens {
       const parts = token.split('.')
       if (parts.length !== 6 || parts[0] !== 'v1') return { ok: false, reason: 'invalid' }
       const [, form, issued, kind, nonce, sig] = parts as [string, string, string, string, string, string]
-      const expected = Buffer.from(mac(parts.slice(0, 5).join('.')))
+      const expected = Buffer.from(mac(token.slice(0, token.length - sig.length - 1)))
       const given = Buffer.from(sig)
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' }
       if (kind !== 'f' && kind !== 'r') return { ok: false, reason: 'invalid' }
