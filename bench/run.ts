@@ -60,12 +60,6 @@ function report (what: string, r: LoadResult): LoadResult {
   return r
 }
 
-/** A warm-up run (not recorded), then the measured one. */
-async function measure (what: string, run: (seconds: number) => Promise<LoadResult>): Promise<LoadResult> {
-  await run(plan.warmup)
-  return report(what, await run(plan.seconds))
-}
-
 /**
  * Two servers measured in turns (a warm-up of each, then ROUNDS turns of each), so that the
  * noise of a shared machine falls on both alike. Only for requests that leave no work behind (GET):
@@ -147,30 +141,31 @@ async function main (): Promise<Row[]> {
   rows.push(ratioRow('GET /forms/carers-referral', 'req/s', getOurs.rps, getBare.rps, { atLeast: 0.6 },
     `${plan.connections} connections, ${plan.seconds} s each in turns; limit: bare Fastify sending the same bytes`))
 
-  // Bare Fastify first: after ours has taken submissions, its worker goes on delivering them.
-  const postBare = await measure('POST bare Fastify', (s) => post(bare.url, { duration: s }))
-  await stop(bare)
-
-  // Rows 2 and 3: ours with an instant CRM and ours with a CRM that answers after 5 s, in turns (as
-  // `alternate`), each turn of the instant one followed by a wait until its worker has delivered
-  // everything, so that its deliveries do not fall in the other's turn.
+  // Rows 2 and 3: bare Fastify, ours with an instant CRM and ours with a CRM that answers after 5 s,
+  // in turns (as `alternate`), each turn of the instant one followed by a wait until its worker has
+  // delivered everything, so that its deliveries do not fall in another's turn.
   const slowCrm = await startFakeCrm('crm-slow', work, SLOW_CRM_MS)
   children.push(slowCrm)
   const slow = await ours('ours-slow-crm', slowCrm)
   const mainDir = path.join(work, 'ours')
+  await post(bare.url, { duration: plan.warmup })
   await post(main.url, { duration: plan.warmup })
   await post(slow.url, { duration: plan.warmup })
   await drained(mainDir)
+  const bareRuns: LoadResult[] = []
   const instantRuns: LoadResult[] = []
   const slowRuns: LoadResult[] = []
   let deliveredDuring = 0
   for (let round = 0; round < ROUNDS; round++) {
+    bareRuns.push(await post(bare.url, { duration: plan.seconds / ROUNDS }))
     const before = deliveredCount(mainDir)
     instantRuns.push(await post(main.url, { duration: plan.seconds / ROUNDS }))
     deliveredDuring += deliveredCount(mainDir) - before
     await drained(mainDir)
     slowRuns.push(await post(slow.url, { duration: plan.seconds / ROUNDS }))
   }
+  await stop(bare)
+  const postBare = report('POST bare Fastify', merge(bareRuns))
   const postOurs = report('POST ours, instant CRM', merge(instantRuns))
   const postSlow = report('POST ours, CRM answering after 5 s', merge(slowRuns))
   rows.push(ratioRow('POST valid submission', 'req/s', postOurs.rps, postBare.rps, { atLeast: 0.3 },
