@@ -50,9 +50,9 @@ const DESTINATIONS: readonly DestinationType[] = ['charitylog', 'lamplight']
 /**
  * Visitors first: when the event loop has been busier than this over the last look (a flood of
  * visitors), the worker sends one referral at a time instead of `concurrency`, with a pause of
- * BUSY_PAUSE_MS between them (at most 50 a second, more than any charity receives in a day's busiest
- * hour): deliveries cost CPU on the same thread (about 0.8 ms each) and can wait a moment, visitors
- * should not. It never stops altogether, so a backlog still drains during a long flood.
+ * BUSY_PAUSE_MS between them (still up to 50 a second, far more than any charity receives).
+ * Deliveries cost CPU on the same thread (about 0.8 ms each) and can wait a moment; visitors should
+ * not. It never stops altogether, so a backlog still drains during a long flood.
  */
 export const BUSY_LOOP_UTILISATION = 0.8
 export const BUSY_PAUSE_MS = 20
@@ -63,17 +63,19 @@ const LOOK_EVERY_MS = 100
  * look (LOOK_EVERY_MS or so) and requests came in meanwhile. A loop busy with deliveries alone (a
  * backlog draining at night) is not a flood: the worker then keeps its full concurrency.
  */
-export function loopWatcher (requestsSeen: () => number = () => Number.POSITIVE_INFINITY): () => boolean {
+export function loopWatcher (requestsSeen?: () => number): () => boolean {
   let mark = performance.eventLoopUtilization()
   let at = performance.now()
-  let seen = requestsSeen()
+  let seen = requestsSeen?.()
   let busy = false
   return () => {
     const t = performance.now()
     if (t - at >= LOOK_EVERY_MS) {
       const next = performance.eventLoopUtilization()
-      const requests = requestsSeen()
-      busy = performance.eventLoopUtilization(next, mark).utilization > BUSY_LOOP_UTILISATION && requests !== seen
+      const requests = requestsSeen?.()
+      // Without a count of requests (a worker outside the app), any busy loop counts as a flood.
+      const cameIn = requestsSeen === undefined || requests !== seen
+      busy = performance.eventLoopUtilization(next, mark).utilization > BUSY_LOOP_UTILISATION && cameIn
       mark = next
       at = t
       seen = requests

@@ -118,6 +118,14 @@ describe('visitors first', () => {
     expect(busy()).toBe(false)
   })
 
+  it('takes any busy loop for a flood when it has no count of requests (a worker outside the app)', async () => {
+    const busy = loopWatcher()
+    await pause(120)
+    busy()
+    spin(150)
+    expect(busy()).toBe(true)
+  })
+
   it('does not take a loop busy with deliveries alone (no requests) for a flood', async () => {
     const busy = loopWatcher(() => 0)
     await pause(120)
