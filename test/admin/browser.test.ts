@@ -5,10 +5,10 @@
  * (WCAG 2.0–2.2 A/AA and best practices) finds nothing on any staff page, with JavaScript on or off.
  */
 import type { AddressInfo } from 'node:net'
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
-import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
+import { formatViolations, launchBrowser, navigate, newContext, runAxe } from '../helpers/browser.js'
 import { carersBody, charitylogEnv, FAST_RELAY, submit, testClock, waitForRow } from '../helpers/relay.js'
 import { buildAdminApp, PASSWORD, type AdminTestApp } from './helpers.js'
 
@@ -42,11 +42,6 @@ afterAll(async () => {
   await fake?.close()
 })
 
-async function navigate (page: Page, act: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), act()])
-  if (!response) throw new Error('no navigation response')
-  return response
-}
 const click = (page: Page, name: string, role: 'button' | 'link' = 'button') =>
   navigate(page, () => page.getByRole(role, { name, exact: true }).first().click())
 

@@ -2,10 +2,10 @@
  * axe-core (WCAG 2.0–2.2 A/AA and best practices, test/helpers/browser.ts) on every kind of public
  * page, in Chromium, with the pages' real CSP: zero violations, no rule turned off.
  */
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestApp } from '../helpers/app.js'
-import { formatViolations, newContext, runAxe } from '../helpers/browser.js'
+import { field, formatViolations, navigate, newContext, runAxe } from '../helpers/browser.js'
 import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
 
 let apps: BrowserApps
@@ -29,14 +29,6 @@ afterAll(async () => {
   await withoutJs?.close()
   await apps?.close()
 })
-
-const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
-
-async function navigate (page: Page, act: () => Promise<void>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), act()])
-  if (!response) throw new Error('no navigation response')
-  return response
-}
 
 const send = (page: Page, label = 'Send referral') =>
   navigate(page, () => page.getByRole('button', { name: label, exact: true }).click())

@@ -4,43 +4,18 @@
  * and renumbered as the server numbers them, show_if questions hide and show, and the stored payload
  * has the people the page showed, in order.
  */
-import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page, Request } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
 import { REFERENCE_PATTERN } from '../../src/outbox/sqlite-store.js'
-import type { TestApp } from '../helpers/app.js'
-import { newContext } from '../helpers/browser.js'
-import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
+import { field, navigate } from '../helpers/browser.js'
+import { useBrowserApps } from '../helpers/browser-apps.js'
 
-let apps: BrowserApps
-let examples: TestApp
-let fixtures: TestApp
-let browser: Browser
-let context: BrowserContext
-let base = ''
-let fixturesBase = ''
+const apps = useBrowserApps({ javaScriptEnabled: true })
 
-beforeAll(async () => {
-  apps = await startBrowserApps()
-  ;({ examples, fixtures, base, fixturesBase, browser } = apps)
-  context = await newContext(browser, { javaScriptEnabled: true })
-})
-
-afterAll(async () => {
-  await context?.close()
-  await apps?.close()
-})
-
-const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
 const value = (page: Page, name: string) => field(page, name).inputValue()
 const activeId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '')
 const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true })
-
-async function navigate (page: Page, act: () => Promise<void>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), act()])
-  if (!response) throw new Error('no navigation response')
-  return response
-}
 
 /** Opens a page with app.js loaded and run (its `defer` script has run by DOMContentLoaded). */
 async function open (page: Page, url: string): Promise<void> {
@@ -61,8 +36,8 @@ async function requestsDuring (page: Page, act: () => Promise<void>): Promise<Re
 
 describe('carers-referral with JavaScript on', () => {
   it('focuses the error summary, adds and removes people in the page, and stores them numbered in order', async () => {
-    const page = await context.newPage()
-    await open(page, `${base}/forms/carers-referral`)
+    const page = await apps.context.newPage()
+    await open(page, `${apps.base}/forms/carers-referral`)
     const formUrl = page.url()
     await field(page, 'carer[0][first_name]').fill('Ann')
     await field(page, 'carer[0][postcode]').fill('nowhere')
@@ -143,7 +118,7 @@ describe('carers-referral with JavaScript on', () => {
     expect(await page.locator('h1').textContent()).toBe('Thank you, we have your referral')
     const reference = (await page.locator('.reference').textContent()) ?? ''
     expect(reference).toMatch(REFERENCE_PATTERN)
-    const store = examples.app.services.store
+    const store = apps.examples.app.services.store
     const row = store.findByReference(reference)
     expect(row?.form_id).toBe('carers-referral')
     expect(row?.quarantined_at, 'a person filling in the form is not taken for a spam bot').toBeNull()
@@ -160,8 +135,8 @@ describe('carers-referral with JavaScript on', () => {
   })
 
   it('submits the form when Enter is pressed in a text field beside Remove buttons', async () => {
-    const page = await context.newPage()
-    await open(page, `${base}/forms/carers-referral`)
+    const page = await apps.context.newPage()
+    await open(page, `${apps.base}/forms/carers-referral`)
     await button(page, 'Add another person').click()
     await field(page, 'cared_for[1][first_name]').fill('Bob')
 
@@ -179,10 +154,10 @@ describe('carers-referral with JavaScript on', () => {
 
 describe('a group that may be empty (all-types "family", min 0) with JavaScript on', () => {
   it('keeps focus when its last person is removed, and adds a person again in the page', async () => {
-    const page = await context.newPage()
+    const page = await apps.context.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
-    await open(page, `${fixturesBase}/forms/all-types`)
+    await open(page, `${apps.fixturesBase}/forms/all-types`)
     await field(page, 'family[0][first_name]').fill('Eve')
 
     const duringRemove = await requestsDuring(page, () => button(page, 'Remove person 1').click())
@@ -200,8 +175,8 @@ describe('a group that may be empty (all-types "family", min 0) with JavaScript 
   })
 
   it('adds the first person through the server when the page came with none', async () => {
-    const page = await context.newPage()
-    await open(page, `${fixturesBase}/forms/all-types`)
+    const page = await apps.context.newPage()
+    await open(page, `${apps.fixturesBase}/forms/all-types`)
     await field(page, 'story').fill('Kept')
     // Without JavaScript's help (a click the script does not see), the group is emptied by the server.
     await navigate(page, () => page.evaluate(() => {
@@ -223,8 +198,8 @@ describe('a group that may be empty (all-types "family", min 0) with JavaScript 
 
 describe('show_if with JavaScript on (all-types form)', () => {
   it('hides a question until its condition holds, and hides the condition hint', async () => {
-    const page = await context.newPage()
-    await open(page, `${fixturesBase}/forms/all-types`)
+    const page = await apps.context.newPage()
+    await open(page, `${apps.fixturesBase}/forms/all-types`)
     const bestTime = page.locator('#f-best_time')
     const housing = page.locator('#f-housing_detail')
 
@@ -253,8 +228,8 @@ describe('show_if with JavaScript on (all-types form)', () => {
   })
 
   it('keeps a shown show_if question shown on the 422 page', async () => {
-    const page = await context.newPage()
-    await open(page, `${fixturesBase}/forms/all-types`)
+    const page = await apps.context.newPage()
+    await open(page, `${apps.fixturesBase}/forms/all-types`)
     await page.getByLabel('Phone', { exact: true }).check()
     await page.locator('#f-best_time').fill('Mornings')
     const response = await navigate(page, () => button(page, 'Send referral').click())

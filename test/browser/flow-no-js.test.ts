@@ -3,43 +3,16 @@
  * (mistakes → 422, "Add another person" and "Remove" round trips, the fixed submission → 303 →
  * confirmation), then the stored row. Also: Enter in a text field submits, it does not "Remove".
  */
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
 import { REFERENCE_PATTERN } from '../../src/outbox/sqlite-store.js'
-import type { TestApp } from '../helpers/app.js'
-import { newContext } from '../helpers/browser.js'
-import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
+import { field, navigate } from '../helpers/browser.js'
+import { useBrowserApps } from '../helpers/browser-apps.js'
 
-let apps: BrowserApps
-let examples: TestApp
-let fixtures: TestApp
-let browser: Browser
-let context: BrowserContext
+const apps = useBrowserApps({ javaScriptEnabled: false })
 
-let base = ''
-let fixturesBase = ''
-
-beforeAll(async () => {
-  apps = await startBrowserApps()
-  ;({ examples, fixtures, base, fixturesBase, browser } = apps)
-  context = await newContext(browser, { javaScriptEnabled: false })
-})
-
-afterAll(async () => {
-  await context?.close()
-  await apps?.close()
-})
-
-const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
 const value = (page: Page, name: string) => field(page, name).inputValue()
-
-/** Clicks a submit button (or presses a key) and returns the response of the page that ends up shown. */
-async function navigate (page: Page, act: () => Promise<void>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), act()])
-  if (!response) throw new Error('no navigation response')
-  return response
-}
 
 const click = (page: Page, name: string) => navigate(page, () => page.getByRole('button', { name, exact: true }).click())
 
@@ -54,8 +27,8 @@ async function summaryTargets (page: Page): Promise<Array<{ href: string, exists
 
 describe('carers-referral with JavaScript off', () => {
   it('explains mistakes, adds and removes people by round trips, and stores the fixed referral', async () => {
-    const page = await context.newPage()
-    const first = await page.goto(`${base}/forms/carers-referral`)
+    const page = await apps.context.newPage()
+    const first = await page.goto(`${apps.base}/forms/carers-referral`)
     expect(first?.status()).toBe(200)
     expect(await page.evaluate(() => document.querySelector('[data-error-summary]'))).toBeNull()
 
@@ -143,7 +116,7 @@ describe('carers-referral with JavaScript off', () => {
     expect(reference).toMatch(REFERENCE_PATTERN)
     expect(url.pathname.endsWith(reference)).toBe(true)
 
-    const store = examples.app.services.store
+    const store = apps.examples.app.services.store
     const row = store.findByReference(reference)
     expect(row?.form_id).toBe('carers-referral')
     expect(row?.quarantined_at, 'a person filling in the form is not taken for a spam bot').toBeNull()
@@ -155,8 +128,8 @@ describe('carers-referral with JavaScript off', () => {
   })
 
   it('shows a show_if question with its condition in the hint', async () => {
-    const page = await context.newPage()
-    await page.goto(`${fixturesBase}/forms/all-types`)
+    const page = await apps.context.newPage()
+    await page.goto(`${apps.fixturesBase}/forms/all-types`)
     expect(await page.locator('#f-best_time').isVisible()).toBe(true)
     const hint = page.locator('#f-best_time-cond')
     expect(await hint.isVisible()).toBe(true)
@@ -166,8 +139,8 @@ describe('carers-referral with JavaScript off', () => {
   })
 
   it('submits the form when Enter is pressed in a text field on a page with Remove buttons', async () => {
-    const page = await context.newPage()
-    await page.goto(`${base}/forms/carers-referral`)
+    const page = await apps.context.newPage()
+    await page.goto(`${apps.base}/forms/carers-referral`)
     await click(page, 'Add another person')
     expect(await page.getByRole('button', { name: 'Remove person 1' }).isVisible()).toBe(true)
     await field(page, 'cared_for[0][first_name]').fill('Bob')

@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
-import { launchBrowser, newContext } from '../helpers/browser.js'
+import { field, launchBrowser, navigate, newContext } from '../helpers/browser.js'
 
 /**
  * The app's clock runs 100 times faster than real time from the usual pinned test date, so a
@@ -40,14 +40,9 @@ afterAll(async () => {
   await t?.close()
 })
 
-const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
-
 async function send (page: Page): Promise<number | undefined> {
-  const [response] = await Promise.all([
-    page.waitForNavigation(),
-    page.getByRole('button', { name: 'Send referral', exact: true }).click(),
-  ])
-  return response?.status()
+  const response = await navigate(page, () => page.getByRole('button', { name: 'Send referral', exact: true }).click())
+  return response.status()
 }
 
 describe('screenshots', () => {

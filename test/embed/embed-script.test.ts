@@ -5,25 +5,15 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js'
+import { buildTestApp, embeddableFormText, tempDir, type TestApp } from '../helpers/app.js'
 
 const PUBLIC_URL = 'https://forms.example-charity.org.uk'
 let t: TestApp
 let formsDir: string
 beforeAll(async () => {
   formsDir = tempDir('rf-embed-forms-')
-  writeFileSync(path.join(formsDir, 'tricky.yaml'), `id: tricky
-title: "Help </script><script>alert(1)</script> & support"
-destination: { type: charitylog }
-people:
-  - key: you
-    heading: You
-    charitylog: { org_type_id: 1 }
-    fields:
-      - { name: first_name, label: First name, type: text }
-embed:
-  allowed_origins: [https://www.example-charity.org.uk]
-`)
+  writeFileSync(path.join(formsDir, 'tricky.yaml'),
+    embeddableFormText('tricky', '"Help </script><script>alert(1)</script> & support"', '[https://www.example-charity.org.uk]'))
   t = await buildTestApp({ formsDir, env: { PUBLIC_URL: `${PUBLIC_URL}/` }, startWorker: false })
 })
 afterAll(() => t.close())

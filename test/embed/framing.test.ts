@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QUICK_EXIT_URL } from '../../src/routes/forms.js'
-import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js'
+import { buildTestApp, embeddableFormText, tempDir, type TestApp } from '../helpers/app.js'
 import { attrs, tags } from '../helpers/html-fragments.js'
 import { ALLOWED_ORIGINS, EMBED_FORMS, inlineScripts, postPairs, tokenIn, VALID, VALID_PLAIN } from './embed-helpers.js'
 
@@ -158,18 +158,7 @@ describe('?embed=<origin>', () => {
 describe('allowed origins written with capitals or a default port', () => {
   it('match the origin the browser sends, as the CSP matches them', async () => {
     const dir = tempDir('rf-embed-case-')
-    writeFileSync(path.join(dir, 'shouty.yaml'), `id: shouty
-title: Shouty
-destination: { type: charitylog }
-people:
-  - key: you
-    heading: You
-    charitylog: { org_type_id: 1 }
-    fields:
-      - { name: first_name, label: First name, type: text }
-embed:
-  allowed_origins: ['https://WWW.Example-Charity.org.uk:443']
-`)
+    writeFileSync(path.join(dir, 'shouty.yaml'), embeddableFormText('shouty', 'Shouty', "['https://WWW.Example-Charity.org.uk:443']"))
     const other = await buildTestApp({ formsDir: dir, startWorker: false })
     try {
       const page = await other.app.inject({ url: `/forms/shouty?embed=${encodeURIComponent('https://www.example-charity.org.uk')}` })

@@ -67,6 +67,22 @@ export async function buildTestApp (opts: TestAppOptions = {}): Promise<TestApp>
   }
 }
 
+/** The text of the smallest embeddable form file: one person with a first name, framable by `origins`. */
+export function embeddableFormText (id: string, title: string, origins: string): string {
+  return `id: ${id}
+title: ${title}
+destination: { type: charitylog }
+people:
+  - key: you
+    heading: You
+    charitylog: { org_type_id: 1 }
+    fields:
+      - { name: first_name, label: First name, type: text }
+embed:
+  allowed_origins: ${origins}
+`
+}
+
 /** An urlencoded body from pairs (repeat a name for checkboxes). */
 export function form (pairs: Array<[string, string]> | Record<string, string>): string {
   const list = Array.isArray(pairs) ? pairs : Object.entries(pairs)

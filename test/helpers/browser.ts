@@ -30,7 +30,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
-import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core'
+import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page, Response } from 'playwright-core'
 import type axe from 'axe-core'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -275,4 +275,14 @@ export function formatViolations(violations: AxeViolation[]): string {
     for (const node of v.nodes) lines.push(`    ${formatTarget(node.target)}`)
   }
   return lines.join('\n')
+}
+
+/** The form control called `name` (inputs, selects and textareas are found by their name). */
+export const field = (page: Page, name: string) => page.locator(`[name="${name}"]`)
+
+/** Runs `act` (a click, a key press) and returns the response of the page that ends up shown. */
+export async function navigate (page: Page, act: () => Promise<unknown>): Promise<Response> {
+  const [response] = await Promise.all([page.waitForNavigation(), act()])
+  if (!response) throw new Error('no navigation response')
+  return response
 }
