@@ -42,7 +42,12 @@ export function merge (runs: LoadResult[]): LoadResult {
   const total = runs.reduce((n, r) => n + r.total, 0)
   const seconds = runs.reduce((n, r) => n + r.seconds, 0)
   return {
-    rps: total / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), total, seconds, latencies,
+    rps: total / seconds,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    total,
+    seconds,
+    latencies,
     unexpected: runs.reduce((n, r) => n + r.unexpected, 0),
   }
 }

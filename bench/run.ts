@@ -169,7 +169,7 @@ async function main (): Promise<Row[]> {
   const postOurs = report('POST ours, instant CRM', merge(instantRuns))
   const postSlow = report('POST ours, CRM answering after 5 s', merge(slowRuns))
   rows.push(ratioRow('POST valid submission', 'req/s', postOurs.rps, postBare.rps, { atLeast: 0.3 },
-    `validation + durable write + 303, worker delivering to an instant fake CRM; limit: bare Fastify answering 303`))
+    'validation + durable write + 303, worker delivering to an instant fake CRM; limit: bare Fastify answering 303'))
   rows.push(fixedRow(`POST p99 at ${plan.connections} connections`, 'ms', postOurs.p99, 50, 'atMost',
     `same runs as the row above; ${deliveredDuring} delivered during them`))
   rows.push(ratioRow('POST p99, CRM answering after 5 s', 'ms', postSlow.p99, postOurs.p99, { atMost: 1.1 },

@@ -26,8 +26,11 @@ export async function checkedSubmission (formsDir: string, n: number, formId = F
   const result = checkSubmission(def, readSubmission(def, Object.fromEntries(answers)), t, today)
   if (!result.ok) throw new Error(`The bench's answers are not valid: ${JSON.stringify(result.errors)}`)
   return {
-    formId: def.id, formHash: form.hash, destination: def.destination.type,
-    payload: toCrmPayload(def, result.answers, today), answers: readableCopy(def, result.answers, t),
+    formId: def.id,
+    formHash: form.hash,
+    destination: def.destination.type,
+    payload: toCrmPayload(def, result.answers, today),
+    answers: readableCopy(def, result.answers, t),
   }
 }
 

@@ -58,23 +58,26 @@ class OneLinePerRequest extends LogController {
 /** The largest form body accepted: generous for six people and long answers, small enough to refuse floods. */
 export const BODY_LIMIT = 256 * 1024
 
+/** Fastify's logger options: the instance given, silence, or pino at LOG_LEVEL writing to a buffered stdout. */
+function fastifyLogger (config: Config, given: AppDeps['logger']): { loggerInstance: FastifyBaseLogger } | { logger: false | object } {
+  if (given !== null && typeof given === 'object' && 'child' in given) return { loggerInstance: given as FastifyBaseLogger }
+  if (given === false) return { logger: false }
+  const options = typeof given === 'object' ? given : { level: config.logLevel }
+  return {
+    logger: {
+      // Written in 4 KB chunks (or every second) rather than a write(2) per line (docs/performance.md);
+      // pino flushes it when the process exits.
+      ...('stream' in options ? {} : { stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 }) }),
+      ...options,
+      // Requests are logged without the client's address or any body: no personal data in logs.
+      serializers: { req: (req: { method: string, url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
+    },
+  }
+}
+
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const loggerOption = deps.logger === undefined ? { level: config.logLevel } : deps.logger
   const app = Fastify({
-    ...(loggerOption !== null && typeof loggerOption === 'object' && 'child' in loggerOption
-      ? { loggerInstance: loggerOption as FastifyBaseLogger }
-      : {
-          logger: loggerOption === false ? false : {
-            // Written in 4 KB chunks (or every second) rather than a write(2) per line, which cost about
-            // a tenth of a form page's time (docs/performance.md); pino flushes it when the process exits.
-            ...(typeof loggerOption === 'object' && 'stream' in loggerOption
-              ? {}
-              : { stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 }) }),
-            ...(typeof loggerOption === 'object' ? loggerOption : {}),
-            // Requests are logged without the client's address or any body: no personal data in logs.
-            serializers: { req: (req: { method: string, url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
-          },
-        }),
+    ...fastifyLogger(config, deps.logger),
     logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT,
     trustProxy: typeof config.trustProxy === 'number'

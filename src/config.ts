@@ -29,7 +29,7 @@ const envSchema = z.object({
   RETRY_MAX_ATTEMPTS: int(20, 1, 1000),
   RETENTION_DAYS: int(7, 0, 3650),
   MIN_FILL_SECONDS: int(3, 0, 600),
-  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(true|false|\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/,
+  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(true|false|\d{1,2}|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/,
     'must be true, false, a number of proxies, or a comma-separated list of proxy addresses').default('false')),
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 })

@@ -42,7 +42,7 @@ export function createLamplightAdapter (options: LamplightOptions): CrmAdapter {
 
   /** The profile's ID: saved by an earlier attempt, or created now and saved at once. */
   async function profile (
-    key: 'attendee' | 'referrer', p: LamplightProfile, progress: DeliveryProgress, notes: string[], redact: Redact,
+    key: 'attendee' | 'referrer', p: LamplightProfile, progress: DeliveryProgress, notes: string[], redact: Redact
   ): Promise<ProfileStep> {
     const what = `the ${key}'s profile`
     const saved = progress.ids[key]

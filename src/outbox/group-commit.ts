@@ -123,7 +123,7 @@ export function createInsertBatch (db: Database.Database,
     }
     flush().then(
       () => outcomes.forEach((o, n) => o.ok ? items[n]!.resolve(o.result) : items[n]!.reject(o.error)),
-      (error: unknown) => { for (const i of items) i.reject(error) },
+      (error: unknown) => { for (const i of items) i.reject(error) }
     )
   }
 

@@ -168,7 +168,12 @@ function createWriter (db: Database.Database, sealer: Sealer) {
       const reference = newReference()
       try {
         insertStmt.run({
-          reference, formId: s.formId, formHash: s.formHash, destination: s.destination, now, quarantine,
+          reference,
+          formId: s.formId,
+          formHash: s.formHash,
+          destination: s.destination,
+          now,
+          quarantine,
           payload: sealer.seal(JSON.stringify(s.payload), reference),
           answers: sealer.seal(JSON.stringify(s.answers), reference),
         })

@@ -145,7 +145,9 @@ describe('staff in the browser', () => {
 
   it('has no accessibility violations on the staff pages with JavaScript off', async () => {
     const quarantined = t.app.services.store.insertOnce({
-      formId: 'carers-referral', formHash: 'x', destination: 'charitylog',
+      formId: 'carers-referral',
+      formHash: 'x',
+      destination: 'charitylog',
       payload: { destination: 'charitylog', people: [{ first_name: 'Spam', surname: 'Bot', org_type_id: 7 }] },
       answers: [{ heading: 'About you', items: [{ label: 'First name', answer: 'Spam' }] }],
     }, testClock().getTime(), { quarantineReason: 'The hidden anti-spam field was filled in' }).reference

@@ -195,8 +195,16 @@ describe('the preview', () => {
     expect(invalid.statusCode).toBe(422)
     expect(errorSummary(invalid.body).length).toBeGreaterThan(0)
     const valid = await staff.post('/admin/forms/carers-referral/preview', {
-      'carer[0][_]': '1', 'carer[0][first_name]': 'Ann', 'carer[0][surname]': 'Example', 'carer[0][postcode]': 'HR9 7US',
-      'cared_for[0][_]': '1', 'cared_for[0][first_name]': 'Bob', 'cared_for[0][surname]': 'Example', reason: 'Help', consent: '1', _action: 'submit',
+      'carer[0][_]': '1',
+      'carer[0][first_name]': 'Ann',
+      'carer[0][surname]': 'Example',
+      'carer[0][postcode]': 'HR9 7US',
+      'cared_for[0][_]': '1',
+      'cared_for[0][first_name]': 'Bob',
+      'cared_for[0][surname]': 'Example',
+      reason: 'Help',
+      consent: '1',
+      _action: 'submit',
     })
     expect(valid.statusCode).toBe(200)
     expect(valid.body).toContain('these answers would be accepted. Nothing has been sent or stored.')

@@ -4,13 +4,10 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestApp } from '../helpers/app.js'
 import { field, formatViolations, navigate, newContext, runAxe } from '../helpers/browser.js'
 import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
 
 let apps: BrowserApps
-let examples: TestApp
-let fixtures: TestApp
 let browser: Browser
 let withJs: BrowserContext
 let withoutJs: BrowserContext
@@ -19,7 +16,7 @@ let fixturesBase = ''
 
 beforeAll(async () => {
   apps = await startBrowserApps()
-  ;({ examples, fixtures, base, fixturesBase, browser } = apps)
+  ;({ base, fixturesBase, browser } = apps)
   withJs = await newContext(browser, { javaScriptEnabled: true })
   withoutJs = await newContext(browser, { javaScriptEnabled: false })
 })

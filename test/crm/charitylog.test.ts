@@ -44,8 +44,11 @@ describe('Charitylog adapter', () => {
     expect(req.method).toBe('PUT')
     expect(req.path).toBe('/external_referral')
     expect(req.headers).toMatchObject({
-      source: KEYS.sourceKey, org: KEYS.orgKey, user: KEYS.userKey,
-      'content-type': 'application/x-www-form-urlencoded', accept: 'application/json',
+      source: KEYS.sourceKey,
+      org: KEYS.orgKey,
+      user: KEYS.userKey,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
     })
     // Brackets are percent-encoded, as qs and PHP's http_build_query write them.
     expect(req.rawBody.startsWith('0%5Bfirst_name%5D=Alice&0%5Bsurname%5D=Smith&0%5Borg_type_id%5D=7')).toBe(true)

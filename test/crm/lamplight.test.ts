@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createLamplightAdapter, testLamplightConnection } from '../../src/crm/lamplight.js'
-import type { CrmAdapter, DeliveryOutcome, DeliveryProgress, LamplightPayload } from '../../src/crm/types.js'
+import type { CrmAdapter, DeliveryProgress, LamplightPayload } from '../../src/crm/types.js'
 import { FAKE_LAMPLIGHT_KEYS as KEYS, WORKAREAS, startFakeLamplight, type FakeLamplight } from '../fakes/fake-lamplight.js'
 
 const FAST = { connectMs: 300, headersMs: 300, bodyMs: 300 }

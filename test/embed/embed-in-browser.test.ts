@@ -15,7 +15,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { QUICK_EXIT_URL } from '../../src/routes/forms.js'
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js'
 import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
-import { rowCount } from './embed-helpers.js'
 
 const TITLE_A = 'Ask us for support'
 const TITLE_B = 'Tell us about a young carer'

@@ -90,7 +90,9 @@ describe('a restart', () => {
   async function submit (t: TestApp): Promise<string> {
     const page = await t.app.inject({ method: 'GET', url: '/forms/carers-referral' })
     const res = await t.app.inject({
-      method: 'POST', url: '/forms/carers-referral', headers: FORM_HEADERS,
+      method: 'POST',
+      url: '/forms/carers-referral',
+      headers: FORM_HEADERS,
       payload: form([...ownHiddenInputs(page.body),
         ['carer[0][first_name]', 'Alice'], ['carer[0][surname]', SURNAME], ['carer[0][email]', EMAIL], ['carer[0][postcode]', 'HR9 7US'],
         ['cared_for[0][first_name]', 'Barry'], ['cared_for[0][surname]', SURNAME], ['reason', 'Respite care'], ['consent', '1']]),

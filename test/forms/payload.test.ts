@@ -61,8 +61,17 @@ describe('Charitylog: carers-referral', () => {
       destination: 'charitylog',
       people: [
         {
-          first_name: 'Alice', surname: 'Smith', email: 'alice@example.org', tel1: '01632 960001', address1: '1 High Street',
-          postcode: 'HR9 7US', ethnicity: '35', org_type_id: 7, source: 1, referral_role: 1, project: 7,
+          first_name: 'Alice',
+          surname: 'Smith',
+          email: 'alice@example.org',
+          tel1: '01632 960001',
+          address1: '1 High Street',
+          postcode: 'HR9 7US',
+          ethnicity: '35',
+          org_type_id: 7,
+          source: 1,
+          referral_role: 1,
+          project: 7,
           description: 'I look after my dad & my aunt.\n\nHow did you hear about us?: GP or health worker',
         },
         { first_name: 'Barry', surname: 'Smith', date_of_birth: '1940-03-01', org_type_id: 9, source: 1, referral_role: 2, relationships: { 0: 5 } },
@@ -128,8 +137,18 @@ describe('Charitylog: the all-types fixture', () => {
       destination: 'charitylog',
       people: [
         {
-          first_name: 'Alice', surname: 'Smith', tel1: '+44 7700 900982', age: '42', date_of_birth: '1980-02-29', ethnicity: '99',
-          secret: 'web-form', org_type_id: 7, source: 2, referral_role: 1, project: 3, newsletter_opt_in: '1',
+          first_name: 'Alice',
+          surname: 'Smith',
+          tel1: '+44 7700 900982',
+          age: '42',
+          date_of_birth: '1980-02-29',
+          ethnicity: '99',
+          secret: 'web-form',
+          org_type_id: 7,
+          source: 2,
+          referral_role: 1,
+          project: 3,
+          newsletter_opt_in: '1',
           description: 'Things are hard.\n\nHow should we contact you?: Phone\nBest time to call: Mornings\nWhat do you need help with?: Money, Someone to talk to\nWhen can we visit?: 1 March 2027',
         },
         { first_name: 'Bob', surname: 'Smith', org_type_id: 9, source: 2, referral_role: 2, relationships: { 0: 5 } },
@@ -259,7 +278,9 @@ fields:
       attendee: { role: 'user', fields: { first_name: 'Kim' } },
       referral: {
         referral_reason: 'Company\n\nWhich area?: North side\nFirst visit: 9 January 2020',
-        date_from: '2026-08-03', workareaid: 7, Seen_before: 'No',
+        date_from: '2026-08-03',
+        workareaid: 7,
+        Seen_before: 'No',
       },
     })
   })

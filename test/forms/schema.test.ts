@@ -224,7 +224,7 @@ describe('fields', () => {
     const doc = charitylogForm()
     doc.fields.push(
       { name: 'a', label: 'A', type: 'text', required: 'yes' },
-      { name: 'b', label: 'B', type: 'text', max_length: 2.5 },
+      { name: 'b', label: 'B', type: 'text', max_length: 2.5 }
     )
     expect(problemAt(doc, 'fields[1].required').message).toBe('should be a boolean')
     expect(problemAt(doc, 'fields[2].max_length').message).toBe('should be a whole number')

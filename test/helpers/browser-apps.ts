@@ -24,7 +24,11 @@ export async function startBrowserApps (): Promise<BrowserApps> {
   const fixturesBase = await listenTestApp(fixtures)
   const browser = await launchBrowser()
   return {
-    examples, fixtures, base, fixturesBase, browser,
+    examples,
+    fixtures,
+    base,
+    fixturesBase,
+    browser,
     async close () {
       await browser.close()
       await examples.close()

@@ -10,7 +10,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, formatViolations, launchBrowser, newConte
 
 const STRICT_CSP = "default-src 'self'; script-src 'self'"
 
-function htmlPage(title: string, body: string): string {
+function htmlPage (title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>${title}</title></head>
@@ -26,7 +26,7 @@ const ACCESSIBLE = htmlPage(
     <input id="name" name="name" autocomplete="name">
     <button type="submit">Send</button>
   </form>
-  <script>document.documentElement.dataset.inlineScript = 'ran'</script>`,
+  <script>document.documentElement.dataset.inlineScript = 'ran'</script>`
 )
 
 const INACCESSIBLE = htmlPage(
@@ -35,7 +35,7 @@ const INACCESSIBLE = htmlPage(
   <form method="post" action="/submit">
     <input id="phone" name="phone" type="text">
     <button type="submit">Send</button>
-  </form>`,
+  </form>`
 )
 
 // The embedded page has its own <main>, so this one's is labelled to keep landmarks unique.
@@ -48,7 +48,7 @@ const EMBEDDING_PAGE = (src: string) => `<!doctype html>
 // 1x1 transparent PNG.
 const PIXEL = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
-  'base64',
+  'base64'
 )
 
 let server: http.Server
@@ -62,7 +62,7 @@ let userDataDir: string | undefined
 const siteA = (path: string) => `http://127.0.0.1:${port}${path}`
 const siteB = (path: string) => `http://localhost:${port}${path}`
 
-function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+function handle (req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://placeholder')
   const html = (body: string, csp = STRICT_CSP) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp })
@@ -77,7 +77,8 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       return html(EMBEDDING_PAGE(siteB('/inaccessible')), `${STRICT_CSP}; frame-src ${siteB('')}`)
     case '/pixel.png':
       res.writeHead(200, { 'Content-Type': 'image/png' })
-      return void res.end(PIXEL)
+      res.end(PIXEL)
+      return
     case '/set-cookie':
       res.setHeader('Set-Cookie', 'probe=1; SameSite=None; Secure; Path=/')
       return html(htmlPage('Cookie set', '<p>Done</p>'))
@@ -92,7 +93,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 /** Sets a SameSite=None cookie first-party, then returns what a cross-site iframe of it receives. */
-async function cookieSentToCrossSiteFrame(ctx: BrowserContext): Promise<string | null> {
+async function cookieSentToCrossSiteFrame (ctx: BrowserContext): Promise<string | null> {
   contexts.push(ctx)
   const page = await ctx.newPage()
   await page.goto(siteB('/set-cookie'))
@@ -102,7 +103,7 @@ async function cookieSentToCrossSiteFrame(ctx: BrowserContext): Promise<string |
   return page.frameLocator('iframe').locator('#cookie').textContent()
 }
 
-async function context(opts?: Parameters<typeof newContext>[1]): Promise<BrowserContext> {
+async function context (opts?: Parameters<typeof newContext>[1]): Promise<BrowserContext> {
   const ctx = await newContext(browser, opts)
   contexts.push(ctx)
   return ctx
@@ -178,7 +179,7 @@ describe('browser test helpers', () => {
 
   it('keeps first-party cookies but withholds them from a cross-site iframe when third-party cookies are blocked', async () => {
     expect(await cookieSentToCrossSiteFrame(await newContext(browser, { blockThirdPartyCookies: true }))).toBe(
-      'no cookie',
+      'no cookie'
     )
   })
 
@@ -188,7 +189,7 @@ describe('browser test helpers', () => {
     await mkdir(path.join(userDataDir, 'Default'))
     await writeFile(
       path.join(userDataDir, 'Default', 'Preferences'),
-      JSON.stringify({ profile: { cookie_controls_mode: 0 } }),
+      JSON.stringify({ profile: { cookie_controls_mode: 0 } })
     )
     persistent = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
@@ -200,7 +201,7 @@ describe('browser test helpers', () => {
 
     const withoutOption = await cookieSentToCrossSiteFrame(await newContext(allowingBrowser))
     const withOption = await cookieSentToCrossSiteFrame(
-      await newContext(allowingBrowser, { blockThirdPartyCookies: true }),
+      await newContext(allowingBrowser, { blockThirdPartyCookies: true })
     )
 
     expect(withoutOption).toBe('probe=1')

@@ -61,11 +61,11 @@ export const AXE_TAGS: readonly string[] = [
 
 export type AxeViolation = axe.Result
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser (): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH}. Browser tests use Debian's Chromium; install it with ` +
-        '`apt-get update && apt-get install -y --no-install-recommends chromium` (as root), or run `.ci/run`.',
+        '`apt-get update && apt-get install -y --no-install-recommends chromium` (as root), or run `.ci/run`.'
     )
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] })
@@ -82,7 +82,7 @@ export type NewContextOptions = BrowserContextOptions & {
  * `context.newPage()` have the restriction in place before it resolves; pages
  * opened by the site itself (popups) get it as soon as Playwright reports them.
  */
-export async function newContext(browser: Browser, opts: NewContextOptions = {}): Promise<BrowserContext> {
+export async function newContext (browser: Browser, opts: NewContextOptions = {}): Promise<BrowserContext> {
   const { blockThirdPartyCookies = false, ...contextOptions } = opts
   const context = await browser.newContext(contextOptions)
   if (!blockThirdPartyCookies) return context
@@ -110,7 +110,7 @@ export async function newContext(browser: Browser, opts: NewContextOptions = {})
   return context
 }
 
-async function restrictThirdPartyCookies(context: BrowserContext, page: Page): Promise<void> {
+async function restrictThirdPartyCookies (context: BrowserContext, page: Page): Promise<void> {
   // The session is deliberately left attached: the override lasts only while it is.
   const session = await context.newCDPSession(page)
   await session.send('Network.enable')
@@ -118,7 +118,7 @@ async function restrictThirdPartyCookies(context: BrowserContext, page: Page): P
 }
 
 let axeSource: string | undefined
-function getAxeSource(): string {
+function getAxeSource (): string {
   if (axeSource === undefined) {
     const require = createRequire(import.meta.url)
     const axeDir = path.dirname(require.resolve('axe-core'))
@@ -133,7 +133,7 @@ function getAxeSource(): string {
  * world), only promise jobs. Zero-delay timers become promise jobs; longer ones
  * are axe's guards and timeouts and are dropped. The page's globals are untouched.
  */
-function getAxeSourceWithoutTimers(): string {
+function getAxeSourceWithoutTimers (): string {
   return `(function (setTimeout, clearTimeout) {
 ${getAxeSource()}
 }).apply(window, (function () {
@@ -154,7 +154,7 @@ ${getAxeSource()}
 type AxeWindow = { axe?: typeof axe }
 
 /** Whether timer callbacks run in the frame (false when JavaScript is disabled). */
-async function timersRun(frame: Frame): Promise<boolean> {
+async function timersRun (frame: Frame): Promise<boolean> {
   const probe = frame.evaluate(() => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 0)))
   probe.catch(() => undefined) // never settles when scripts are disabled, until the page goes away
   const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500).unref())
@@ -162,7 +162,7 @@ async function timersRun(frame: Frame): Promise<boolean> {
 }
 
 /** Loads axe into a frame (if not there yet) and lets it talk to frames of any origin. */
-async function injectAxe(frame: Frame, withTimers: boolean): Promise<void> {
+async function injectAxe (frame: Frame, withTimers: boolean): Promise<void> {
   const present = await frame.evaluate(() => typeof (window as unknown as AxeWindow).axe === 'object')
   if (!present) await frame.evaluate(withTimers ? getAxeSource() : getAxeSourceWithoutTimers())
   await frame.evaluate(() => {
@@ -170,7 +170,7 @@ async function injectAxe(frame: Frame, withTimers: boolean): Promise<void> {
   })
 }
 
-function descendants(frame: Frame): Frame[] {
+function descendants (frame: Frame): Frame[] {
   return frame.childFrames().flatMap((child) => [child, ...descendants(child)])
 }
 
@@ -181,7 +181,7 @@ export type RunAxeOptions = {
   disableRules?: string[]
 }
 
-async function axeRun(frame: Frame, options: RunAxeOptions, iframes: boolean): Promise<AxeViolation[]> {
+async function axeRun (frame: Frame, options: RunAxeOptions, iframes: boolean): Promise<AxeViolation[]> {
   const runOptions: axe.RunOptions = {
     runOnly: { type: 'tag', values: [...AXE_TAGS] },
     resultTypes: ['violations'],
@@ -195,12 +195,12 @@ async function axeRun(frame: Frame, options: RunAxeOptions, iframes: boolean): P
       const results = await axeApi.run(context ?? document, runOptions)
       return results.violations
     },
-    { context: options.context ?? null, runOptions },
+    { context: options.context ?? null, runOptions }
   )
 }
 
 /** Selectors of the iframe elements leading from `root` down to `frame`, as axe writes them. */
-async function framePath(root: Frame, frame: Frame): Promise<string[]> {
+async function framePath (root: Frame, frame: Frame): Promise<string[]> {
   const path: string[] = []
   for (let f: Frame | null = frame; f && f !== root; f = f.parentFrame()) {
     const element = await f.frameElement()
@@ -219,7 +219,7 @@ async function framePath(root: Frame, frame: Frame): Promise<string[]> {
           parts.unshift(`${node.tagName.toLowerCase()}:nth-of-type(${index})`)
         }
         return parts.join(' > ')
-      }),
+      })
     )
     await element.dispose()
   }
@@ -234,7 +234,7 @@ async function framePath(root: Frame, frame: Frame): Promise<string[]> {
  * frame is checked on its own (page-level rules then apply to it too) and its
  * results are merged in with the iframe selectors prefixed, as axe does.
  */
-export async function runAxe(target: Page | Frame, options: RunAxeOptions = {}): Promise<AxeViolation[]> {
+export async function runAxe (target: Page | Frame, options: RunAxeOptions = {}): Promise<AxeViolation[]> {
   const root = 'mainFrame' in target ? target.mainFrame() : target
   const frames = [root, ...descendants(root)]
 
@@ -261,13 +261,13 @@ export async function runAxe(target: Page | Frame, options: RunAxeOptions = {}):
   return [...merged.values()]
 }
 
-function formatTarget(target: axe.UnlabelledFrameSelector): string {
+function formatTarget (target: axe.UnlabelledFrameSelector): string {
   // Frame boundaries are shown as " >> ", shadow DOM boundaries as " >>> ".
   return target.map((part) => (typeof part === 'string' ? part : part.join(' >>> '))).join(' >> ')
 }
 
 /** A readable summary of violations for assertion messages. */
-export function formatViolations(violations: AxeViolation[]): string {
+export function formatViolations (violations: AxeViolation[]): string {
   if (violations.length === 0) return 'no accessibility violations'
   const lines = [`${violations.length} accessibility violation(s):`]
   for (const v of violations) {

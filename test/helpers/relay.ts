@@ -55,7 +55,7 @@ export function carersBody (carer: Person, caredFor: Person[], reason = 'I look 
       [`cared_for[${i}][_]`, '1'],
       [`cared_for[${i}][first_name]`, p.first], [`cared_for[${i}][surname]`, p.surname],
       [`cared_for[${i}][date_of_birth][day]`, String(i + 3)], [`cared_for[${i}][date_of_birth][month]`, '4'],
-      [`cared_for[${i}][date_of_birth][year]`, String(1940 + i)],
+      [`cared_for[${i}][date_of_birth][year]`, String(1940 + i)]
     )
   })
   pairs.push(['reason', reason], ['heard_from', 'GP'], ['consent', 'yes'])

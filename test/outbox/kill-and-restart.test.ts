@@ -39,7 +39,9 @@ async function hiddenInputs (url: string): Promise<Array<[string, string]>> {
 
 async function post (url: string, hidden: Array<[string, string]>, answers: string): Promise<string> {
   const res = await fetch(`${url}/forms/carers-referral`, {
-    method: 'POST', body: [form(hidden), answers].filter((s) => s !== '').join('&'), redirect: 'manual',
+    method: 'POST',
+    body: [form(hidden), answers].filter((s) => s !== '').join('&'),
+    redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   })
   expect(res.status).toBe(303)

@@ -39,8 +39,11 @@ describe('what Charitylog receives', () => {
     expect(`${req.method} ${req.path}`).toBe('PUT /external_referral')
     expect(req.query).toEqual({})
     expect(req.headers).toMatchObject({
-      source: CL_KEYS.sourceKey, org: CL_KEYS.orgKey, user: CL_KEYS.userKey,
-      'content-type': 'application/x-www-form-urlencoded', accept: 'application/json',
+      source: CL_KEYS.sourceKey,
+      org: CL_KEYS.orgKey,
+      user: CL_KEYS.userKey,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
     })
     expect(req.rawBody).toMatch(/^0%5Bfirst_name%5D=Alice&/)
     expect([...new URLSearchParams(req.rawBody)]).toEqual([

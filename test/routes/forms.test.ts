@@ -196,8 +196,8 @@ describe('POST with mistakes: the 422 page', () => {
 
   it('escapes the visitor’s answers: markup and quotes come back as text', async () => {
     const evil = '<script>alert(1)</script>'
-    const quotes = `He said "hi" & it's <b>done</b>`
-    const res = await post([['client[0][_]', '1'], ['client[0][first_name]', evil], ['client[0][surname]', quotes], ['story', quotes], ['best_time', `"><img src=x onerror=alert(1)>`], ['contact_by', `"><script>x</script>`]])
+    const quotes = 'He said "hi" & it\'s <b>done</b>'
+    const res = await post([['client[0][_]', '1'], ['client[0][first_name]', evil], ['client[0][surname]', quotes], ['story', quotes], ['best_time', '"><img src=x onerror=alert(1)>'], ['contact_by', '"><script>x</script>']])
     expect(res.statusCode).toBe(422)
     expect(res.body).not.toContain('<script>alert(1)')
     expect(res.body).not.toContain('<b>done</b>')
@@ -230,7 +230,9 @@ describe('POST with mistakes: the 422 page', () => {
     const ex = await buildTestApp({ formsDir: EXAMPLE_FORMS })
     try {
       const res = await ex.app.inject({
-        method: 'POST', url: '/forms/carers-referral', headers: FORM_HEADERS,
+        method: 'POST',
+        url: '/forms/carers-referral',
+        headers: FORM_HEADERS,
         payload: form({ 'carer[0][first_name]': 'Alice', 'carer[0][surname]': 'Smith', 'carer[0][postcode]': 'HR9 7US', reason: 'Help', consent: '1' }),
       })
       expect(res.statusCode).toBe(422)

@@ -65,8 +65,16 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
       state,
       stateLabel: STATE_LABELS[state],
       stateHint: STATE_HINTS[state],
-      times: { created: time(row.created_at), next: time(row.next_attempt_at), delivered: time(row.delivered_at), failed: time(row.failed_at),
-        partly: time(row.partly_delivered_at), quarantined: time(row.quarantined_at), handled: time(row.handled_at), purged: time(row.purged_at) },
+      times: {
+        created: time(row.created_at),
+        next: time(row.next_attempt_at),
+        delivered: time(row.delivered_at),
+        failed: time(row.failed_at),
+        partly: time(row.partly_delivered_at),
+        quarantined: time(row.quarantined_at),
+        handled: time(row.handled_at),
+        purged: time(row.purged_at)
+      },
       attempts: relay.outbox.attempts(row.id).map((a) => ({
         ...a, outcome: OUTCOME_LABELS[a.outcome] ?? a.outcome, started: time(a.started_at), seconds: ((a.finished_at - a.started_at) / 1000).toFixed(1),
       })),

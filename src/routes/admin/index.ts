@@ -35,7 +35,6 @@ export interface AdminOptions {
   http?: HttpDeps | undefined
 }
 
-
 declare module 'fastify' {
   interface Session {
     signedIn?: boolean
