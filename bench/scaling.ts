@@ -8,9 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { loadFormsDir } from '../src/forms/load.js'
-import { createOutbox } from '../src/outbox/outbox.js'
-import { openSqliteStore } from '../src/outbox/sqlite-store.js'
-import { createSealer } from '../src/security/encryption.js'
+import { openStorage } from '../src/storage/index.js'
 import { load } from './load.js'
 import { seedWaiting } from './seed.js'
 import { BENCH_SECRET, ROOT, startFakeCrm, startOurs, type Child } from './servers.js'
@@ -86,11 +84,11 @@ async function formSizes (work: string, crm: Child, say: (m: string) => void): P
 }
 
 /** Median time in ms of `f` over `n` calls. */
-function timeOf (n: number, f: () => unknown): number {
+async function timeOf (n: number, f: () => Promise<unknown>): Promise<number> {
   const times: number[] = []
   for (let i = 0; i < n; i++) {
     const t = performance.now()
-    f()
+    await f()
     times.push(performance.now() - t)
   }
   return times.sort((a, b) => a - b)[Math.floor(n / 2)]!
@@ -105,14 +103,14 @@ async function backlogs (work: string, crm: Child, say: (m: string) => void): Pr
     await seedWaiting(dataDir, formsDir, backlog)
 
     // The worker's queries on one turn, on the queue as it is (in this process, on a copy of the store).
-    const store = openSqliteStore(dataDir, createSealer(BENCH_SECRET))
-    const outbox = createOutbox(store)
+    const storage = openStorage({ dataDir, secret: BENCH_SECRET })
+    const { outbox } = storage
     const now = Date.now()
-    const claim = timeOf(50, () => outbox.claimDue(now, 60_000, 4, ['charitylog', 'lamplight']))
-    const hold = timeOf(50, () => outbox.holdDestination('lamplight', 'Lamplight is not configured'))
-    const nextDue = timeOf(50, () => outbox.nextDueAt(['charitylog', 'lamplight']))
-    store.db.prepare('UPDATE submissions SET lease_until = NULL').run()
-    store.close()
+    const claim = await timeOf(50, () => outbox.claimDue(now, 60_000, 4, ['charitylog', 'lamplight']))
+    const hold = await timeOf(50, () => outbox.holdDestination('lamplight', 'Lamplight is not configured'))
+    const nextDue = await timeOf(50, () => outbox.nextDueAt(['charitylog', 'lamplight']))
+    await outbox.releaseAllLeases()
+    await storage.close()
 
     // A POST while the server's worker works through the queue (instant CRM).
     const server = await startOurs(`ours-backlog-${backlog}`, work, { dataDir, crmUrl: crm.url })

@@ -9,9 +9,7 @@ import { readableCopy } from '../src/forms/readable.js'
 import { checkSubmission, readSubmission } from '../src/forms/submission.js'
 import { texts } from '../src/forms/texts.js'
 import { ukToday } from '../src/forms/today.js'
-import type { NewSubmission } from '../src/outbox/sqlite-store.js'
-import { openSqliteStore } from '../src/outbox/sqlite-store.js'
-import { createSealer } from '../src/security/encryption.js'
+import { openStorage, type NewSubmission } from '../src/storage/index.js'
 import { BENCH_SECRET } from './servers.js'
 import { carersAnswers, FORM_ID } from './submissions.js'
 
@@ -37,10 +35,10 @@ export async function checkedSubmission (formsDir: string, n: number, formId = F
 /** Stores `count` waiting submissions (due now, or at `dueAt`) in `dataDir`. */
 export async function seedWaiting (dataDir: string, formsDir: string, count: number, dueAt = Date.now()): Promise<void> {
   const s = await checkedSubmission(formsDir, 0)
-  const store = openSqliteStore(dataDir, createSealer(BENCH_SECRET))
+  const storage = openStorage({ dataDir, secret: BENCH_SECRET })
   try {
-    store.db.transaction(() => { for (let i = 0; i < count; i++) store.insert(s, dueAt) })()
+    await storage.submissions.insertMany(Array.from({ length: count }, () => s), dueAt)
   } finally {
-    store.close()
+    await storage.close()
   }
 }

@@ -6,12 +6,11 @@
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import { pino } from 'pino'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
 import { createFormRegistry } from './forms/registry.js'
 import { acquireInstanceLock } from './outbox/instance-lock.js'
 import { createRelay, type RelayOptions } from './outbox/relay.js'
-import { openSqliteStore } from './outbox/sqlite-store.js'
 import { PUBLIC_DIR } from './paths.js'
 import securityHeaders from './plugins/security-headers.js'
 import services from './plugins/services.js'
@@ -21,10 +20,11 @@ import formRoutes from './routes/forms.js'
 import healthRoutes from './routes/health.js'
 import homeRoutes from './routes/home.js'
 import adminRoutes from './routes/admin/index.js'
-import { CLIENT_ERROR_PAGES, renderMessage, renderNotFound } from './routes/pages.js'
-import { createSealer, deriveKey } from './security/encryption.js'
+import { errorPage, renderNotFound } from './routes/pages.js'
+import { deriveKey } from './security/encryption.js'
 import { createFormTokens } from './security/form-token.js'
 import { resolveSecretKey } from './security/secret-key.js'
+import { openStorage } from './storage/index.js'
 
 export interface AppDeps {
   /** A pino instance or options; false for silence. Default: pino at config.logLevel. */
@@ -87,7 +87,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
 
   const secret = resolveSecretKey(config.secretKey, config.dataDir)
-  const store = openSqliteStore(config.dataDir, createSealer(secret))
+  const storage = openStorage({ dataDir: config.dataDir, secret })
   const now = deps.now ?? (() => new Date())
   // One clock for the pages and the worker (tests pin it): token expiry and retention compare their times.
   let requestsSeen = 0
@@ -95,16 +95,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     requestsSeen++
     done()
   })
-  const relay = createRelay(config, store, app.log, { now: () => now().getTime(), requestsSeen: () => requestsSeen, ...deps.relay })
+  const relay = createRelay(config, storage, app.log, { now: () => now().getTime(), requestsSeen: () => requestsSeen, ...deps.relay })
   let releaseLock: (() => void) | undefined
   app.addHook('onReady', async () => {
     if (deps.startWorker === false) return
     releaseLock = acquireInstanceLock(config.dataDir) // one delivering server per DATA_DIR
-    relay.worker.start()
+    await relay.worker.start()
   })
   app.addHook('onClose', async () => {
     await relay.worker.stop()
-    store.close()
+    await storage.close()
     releaseLock?.()
   })
   const forms = await createFormRegistry(config.formsDir, app.log)
@@ -131,29 +131,18 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Our infrastructure.
   await app.register(view)
-  await app.register(services, { config, forms, store, relay, tokens: createFormTokens(secret), now })
+  await app.register(services, { config, forms, storage, relay, tokens: createFormTokens(secret), now })
 
   // Kind pages for errors, set before the routes: a route takes the error handler in force when it is declared.
   app.setNotFoundHandler((_req, reply) => renderNotFound(reply))
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err.statusCode ?? 500
-    const page = CLIENT_ERROR_PAGES[status] ?? (status >= 400 && status < 500 ? CLIENT_ERROR_PAGES[400] : undefined)
-    if (page && status < 500) {
-      req.log.info({ status, code: err.code }, 'Request refused')
-      return renderMessage(reply, status, page.heading, [page.body])
-    }
-    req.log.error({ err }, 'Unexpected error')
-    return renderMessage(reply, 500, 'Sorry, something went wrong', [
-      'There is a problem on our side. Your answers have not been sent. Please go back and try again in a few minutes.',
-    ])
-  })
+  app.setErrorHandler(errorPage)
 
   // Routes.
   await app.register(homeRoutes)
   await app.register(formRoutes)
   await app.register(embedRoutes)
   await app.register(healthRoutes)
-  await app.register(adminRoutes, { prefix: '/admin', sessionSecret: deriveKey(secret, 'admin-session-v1').toString('base64url'), formsWritable: deps.formsWritable, http: deps.relay })
+  await app.register(adminRoutes, { prefix: '/admin', sessionSecret: deriveKey(secret, 'admin-session-v1').toString('base64url'), formsWritable: deps.formsWritable })
 
   return app
 }

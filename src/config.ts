@@ -4,6 +4,7 @@
  * each wrong variable and what is wrong with it, never its value (some are secrets).
  */
 import { z } from 'zod'
+import type { CharitylogCredentials, CrmConfig, LamplightCredentials } from './crm/types.js'
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional())
 const int = (def: number, min: number, max: number) =>
@@ -34,10 +35,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 })
 
-export interface CharitylogCredentials { sourceKey: string, orgKey: string, userKey: string }
-export interface LamplightCredentials { key: string, lampid: string, project: string }
-
-export interface Config {
+export interface Config extends CrmConfig {
   port: number
   host: string
   /** Without a trailing slash. */
@@ -47,8 +45,6 @@ export interface Config {
   /** Undefined: generated once and kept in DATA_DIR (see secret-key.ts). */
   secretKey: string | undefined
   adminPassword: string | undefined
-  charitylog: { apiUrl: string, credentials: CharitylogCredentials | undefined, missing: string[] }
-  lamplight: { apiUrl: string, credentials: LamplightCredentials | undefined, missing: string[] }
   retryBaseDelayMs: number
   retryMaxAttempts: number
   /** Days personal data is kept after delivery. */

@@ -4,16 +4,13 @@
  * list of IDs and names (Charitylog client types; the Lamplight workarea tree), so staff can fill in
  * the form files, with a warning for every live form whose mapping uses an ID the CRM does not list.
  */
-import type { Dispatcher } from 'undici'
-import type { Config } from '../config.js'
-import { testCharitylogConnection } from '../crm/charitylog.js'
-import { isRecord, type HttpTimeouts } from '../crm/http.js'
-import { testLamplightConnection } from '../crm/lamplight.js'
+import { CRM_NAMES, type Crms } from '../crm/index.js'
+import { isRecord } from '../crm/http.js'
 import type { DestinationType } from '../crm/types.js'
 import type { FormDefinition } from '../forms/schema.js'
 
-export const DESTINATIONS: readonly DestinationType[] = ['charitylog', 'lamplight']
-export const CRM_NAMES: Record<DestinationType, string> = { charitylog: 'Charitylog', lamplight: 'Lamplight' }
+export { CRM_NAMES, DESTINATIONS } from '../crm/index.js'
+export type { DestinationType }
 
 export interface ConnectionStatus {
   destination: DestinationType
@@ -31,18 +28,12 @@ export type ConnectionTest =
   /** `items`: undefined when the answer was not in a shape we know (`raw` is shown instead). */
   | { ok: true, items: CrmItem[] | undefined, raw: string, warnings: string[] }
 
-export interface HttpDeps { dispatcher?: Dispatcher, timeouts?: Partial<HttpTimeouts> }
-
-export function connectionStatus (config: Config, destination: DestinationType): ConnectionStatus {
-  const c = config[destination]
-  return { destination, name: CRM_NAMES[destination], apiUrl: c.apiUrl, missing: c.missing }
+export function connectionStatus (crms: Crms, destination: DestinationType): ConnectionStatus {
+  return { destination, name: CRM_NAMES[destination], ...crms.status(destination) }
 }
 
-export async function testConnection (config: Config, destination: DestinationType, forms: FormDefinition[], http: HttpDeps = {}): Promise<ConnectionTest> {
-  const check = destination === 'charitylog'
-    ? config.charitylog.credentials && await testCharitylogConnection({ apiUrl: config.charitylog.apiUrl, credentials: config.charitylog.credentials, ...http })
-    : config.lamplight.credentials && await testLamplightConnection({ apiUrl: config.lamplight.apiUrl, credentials: config.lamplight.credentials, ...http })
-  if (!check) return { ok: false, reason: `${CRM_NAMES[destination]} is not configured: set ${config[destination].missing.join(', ')} and restart the server` }
+export async function testConnection (crms: Crms, destination: DestinationType, forms: FormDefinition[]): Promise<ConnectionTest> {
+  const check = await crms.testConnection(destination)
   if (!check.ok) return check
   const items = readItems(check.data)
   const raw = JSON.stringify(check.data, null, 2)?.slice(0, 5000) ?? ''

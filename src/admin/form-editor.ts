@@ -15,15 +15,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, open, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
-import type Database from 'better-sqlite3'
 import { parseFormText, type FormProblem, type ParseResult } from '../forms/load.js'
 import type { FormRegistry } from '../forms/registry.js'
 import { ROOT_DIR } from '../paths.js'
+import type { FormHistoryStore, FormVersion } from '../storage/index.js'
 
 /** A form id, which is also its file name without `.yaml` (form definition spec). */
 export const FORM_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
-
-export interface FormVersion { id: number, form_id: string, hash: string, replaced_at: number, replaced_by: string }
 
 export type SaveResult =
   | { ok: true, hash: string, unchanged: boolean }
@@ -44,8 +42,8 @@ export interface FormEditor {
   /** `base`: hash of the text the edit started from, undefined for a new form. `actor` goes in the history. */
   save (id: string, text: string, base: string | undefined, actor: string): Promise<SaveResult>
   /** Versions replaced by saves, newest first. */
-  history (id: string): FormVersion[]
-  version (id: string, versionId: number): (FormVersion & { text: string }) | undefined
+  history (id: string): Promise<FormVersion[]>
+  version (id: string, versionId: number): Promise<(FormVersion & { text: string }) | undefined>
   /** The example form of that CRM, with the new id and a placeholder title. */
   template (kind: Template, id: string): Promise<string>
 }
@@ -53,7 +51,7 @@ export interface FormEditor {
 export interface FormEditorOptions {
   dir: string
   registry: FormRegistry
-  db: Database.Database
+  history: FormHistoryStore
   now: () => number
   /** Default: `fs.access(dir, W_OK)`. Injected by tests (as root, access says yes to every folder). */
   writable?: () => Promise<boolean>
@@ -68,7 +66,6 @@ const TEMPLATES: Record<Template, string> = { charitylog: 'carers-referral.yaml'
 export function createFormEditor (o: FormEditorOptions): FormEditor {
   const file = (id: string) => path.join(o.dir, `${id}.yaml`)
   const writable = o.writable ?? (() => access(o.dir, constants.W_OK).then(() => true, () => false))
-  const insertVersion = o.db.prepare('INSERT INTO form_versions (form_id, text, hash, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)')
   let queue: Promise<unknown> = Promise.resolve()
 
   async function read (id: string) {
@@ -92,11 +89,11 @@ export function createFormEditor (o: FormEditorOptions): FormEditor {
     const hash = textHash(text)
     if (current?.hash === hash) return { ok: true, hash, unchanged: true }
 
-    const kept = current ? insertVersion.run(id, current.text, current.hash, o.now(), actor).lastInsertRowid : undefined
+    const kept = current ? await o.history.add({ formId: id, text: current.text, hash: current.hash, replacedAt: o.now(), replacedBy: actor }) : undefined
     try {
       await writeAtomically(file(id), text)
     } catch (err) {
-      if (kept !== undefined) o.db.prepare('DELETE FROM form_versions WHERE id = ?').run(kept)
+      if (kept !== undefined) await o.history.remove(kept)
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return { ok: false, reason: 'read-only' }
       throw err
@@ -116,10 +113,8 @@ export function createFormEditor (o: FormEditorOptions): FormEditor {
       queue = result.catch(() => undefined)
       return result
     },
-    history: (id) => o.db.prepare('SELECT id, form_id, hash, replaced_at, replaced_by FROM form_versions WHERE form_id = ? ORDER BY id DESC')
-      .all(id) as FormVersion[],
-    version: (id, versionId) => o.db.prepare('SELECT * FROM form_versions WHERE form_id = ? AND id = ?')
-      .get(id, versionId) as (FormVersion & { text: string }) | undefined,
+    history: (id) => o.history.list(id),
+    version: (id, versionId) => o.history.get(id, versionId),
     async template (kind, id) {
       const example = await readFile(path.join(ROOT_DIR, 'forms', TEMPLATES[kind]), 'utf8')
       return example

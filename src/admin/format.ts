@@ -1,5 +1,5 @@
 /** Plain words for the staff pages: times in UK time, delivery states as staff say them. */
-import type { DeliveryState } from '../outbox/sqlite-store.js'
+import type { DeliveryState } from '../outbox/delivery-state.js'
 
 const UK_TIME = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',

@@ -11,8 +11,7 @@
  */
 import qs from 'qs'
 import type { Dispatcher } from 'undici'
-import type { CharitylogCredentials } from '../config.js'
-import type { CrmAdapter, CrmPayload, DeliveryOutcome } from './types.js'
+import type { CharitylogCredentials, CrmAdapter, CrmPayload, DeliveryOutcome } from './types.js'
 import {
   bodySnippet, classifyFailure, createHttp, createRedactor, failed, isRecord, networkReason, parseJson, statusReason,
   type ConnectionCheck, type CrmName, type HttpClient, type HttpTimeouts,

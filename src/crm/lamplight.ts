@@ -13,8 +13,7 @@
  * The shape of a 1058 answer is undocumented: an ID is looked for in `data` and at the top level.
  */
 import type { Dispatcher } from 'undici'
-import type { LamplightCredentials } from '../config.js'
-import type { CrmAdapter, CrmPayload, DeliveryOutcome, DeliveryProgress, LamplightProfile } from './types.js'
+import type { CrmAdapter, CrmPayload, DeliveryOutcome, DeliveryProgress, LamplightCredentials, LamplightProfile } from './types.js'
 import {
   bodySnippet, classifyFailure, createHttp, createRedactor, failed, isRecord, networkReason, parseJson, statusReason,
   type ConnectionCheck, type CrmName, type HttpTimeouts,
@@ -59,9 +58,9 @@ export function createLamplightAdapter (options: LamplightOptions): CrmAdapter {
       const crmIds = Object.fromEntries(Object.entries(progress.ids).filter(([k]) => k === 'attendee' || k === 'referrer'))
       return { ok: false, outcome: step.partly !== undefined ? { kind: 'partly_delivered', crmIds, reason } : failed('held', reason) }
     }
-    progress.save(key, step.id)
+    await progress.save(key, step.id)
     if (step.partly !== undefined) {
-      progress.save(`${key}_1058`, 1058)
+      await progress.save(`${key}_1058`, 1058)
       notes.push(step.partly)
     }
     return { ok: true, id: step.id }
@@ -94,7 +93,7 @@ export function createLamplightAdapter (options: LamplightOptions): CrmAdapter {
         if (step.id === undefined && step.partly === undefined) {
           return failed('held', 'Lamplight accepted the referral but its answer held no referral ID. Check it arrived in Lamplight before releasing it')
         }
-        if (step.id !== undefined) progress.save('referral', step.id)
+        if (step.id !== undefined) await progress.save('referral', step.id)
         referral = step.id
       }
       if (referral !== undefined) crmIds.referral = referral

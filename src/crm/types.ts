@@ -36,6 +36,18 @@ export interface LamplightPayload {
 export type CrmPayload = CharitylogPayload | LamplightPayload
 export type DestinationType = CrmPayload['destination']
 
+/** Charitylog's three API keys (sent as headers). */
+export interface CharitylogCredentials { sourceKey: string, orgKey: string, userKey: string }
+/** Lamplight's API credentials (sent in the query string). */
+export interface LamplightCredentials { key: string, lampid: string, project: string }
+
+/** One CRM's settings from the environment: credentials when all are set, else the variables missing. */
+export interface CrmSettings<C> { apiUrl: string, credentials: C | undefined, missing: string[] }
+export interface CrmConfig {
+  charitylog: CrmSettings<CharitylogCredentials>
+  lamplight: CrmSettings<LamplightCredentials>
+}
+
 /**
  * What one delivery attempt came to. Adapters never throw for anything a CRM or the network can do;
  * they return one of these (an exception from an adapter is a bug, and the worker treats it as `retry`).
@@ -59,7 +71,7 @@ export type DeliveryOutcome =
  */
 export interface DeliveryProgress {
   readonly ids: Readonly<Record<string, string | number>>
-  save (key: string, id: string | number): void
+  save (key: string, id: string | number): Promise<void> | void
 }
 
 export interface CrmAdapter {

@@ -1,5 +1,5 @@
 /** The staff copy of a submission: every shown answer with its question, as the visitor saw it. */
-import type { ReadableSection } from '../outbox/sqlite-store.js'
+import type { ReadableSection } from '../storage/index.js'
 import type { Field, FormDefinition } from './schema.js'
 import type { Answers, CheckedSubmission } from './submission.js'
 import type { Texts } from './texts.js'

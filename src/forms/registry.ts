@@ -2,13 +2,8 @@
  * The live forms: loaded from FORMS_DIR at start. A broken file is logged with its file, path, line
  * and message, and kept in `broken` (for staff), while every good form keeps serving.
  */
+import type { Logger } from '../logger.js'
 import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm } from './load.js'
-
-export interface Logger {
-  info (obj: object, msg?: string): void
-  warn (obj: object, msg?: string): void
-  error (obj: object, msg?: string): void
-}
 
 export interface FormRegistry {
   get (id: string): LoadedForm | undefined

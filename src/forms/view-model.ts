@@ -5,7 +5,12 @@
 import type { DateInput, RawValue } from './fields.js'
 import type { Field, FieldType, FormDefinition, PeopleGroup } from './schema.js'
 import { groupId, groupMax, groupMin, inputId, inputName, type PageError, type RawAnswers, type RawSubmission } from './submission.js'
-import type { Texts } from './texts.js'
+import { texts, type Texts } from './texts.js'
+
+/** The honeypot: a field people never see; software that fills in everything fills it in. */
+export const HONEYPOT_FIELD = '_website'
+/** Where "Exit this page" goes: a neutral site, as the GOV.UK component does. */
+export const QUICK_EXIT_URL = 'https://www.bbc.co.uk/weather'
 
 export interface OptionView { id: string, value: string, label: string, checked: boolean }
 
@@ -159,5 +164,34 @@ export function formPageView (form: FormDefinition, raw: RawSubmission, errors: 
     fields: top.map((f) => fieldView(f, top, raw.fields[f.name], inputId(undefined, 0, f.name), (n) => n, byId, t)),
     action,
     t,
+  }
+}
+
+export interface FormPageOptions {
+  /** Where the form posts to. */
+  action: string
+  /** The form token (public pages) or the CSRF token (the staff preview). */
+  hiddenInputs: Array<{ name: string, value: string }>
+  /** A one-line note above the form; `problem` ones put "Error:" in the title as errors do. */
+  notice?: { text: string, problem: boolean } | undefined
+  /** Said before the form's title in the page title ("Preview: "). */
+  titlePrefix?: string
+  /** The embedding page's origin, when the form is in an allowed iframe. */
+  embedOrigin?: string | undefined
+}
+
+/** Everything the form template is given, for visitors and for the staff preview alike. */
+export function formPage (form: FormDefinition, raw: RawSubmission, errors: PageError[], o: FormPageOptions) {
+  const t = texts[form.language ?? 'en']
+  const problem = errors.length > 0 || o.notice?.problem === true
+  return {
+    ...formPageView(form, raw, errors, t, o.action),
+    pageTitle: (problem ? t.errorTitlePrefix(Math.max(errors.length, 1)) : '') + (o.titlePrefix ?? '') + form.title,
+    embedOrigin: o.embedOrigin,
+    notice: o.notice?.text,
+    // "Exit this page" stays on every page of the form (as GOV.UK's component).
+    quickExit: form.quick_exit ? QUICK_EXIT_URL : undefined,
+    hiddenInputs: o.hiddenInputs,
+    honeypot: HONEYPOT_FIELD,
   }
 }

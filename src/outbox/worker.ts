@@ -1,5 +1,5 @@
 /**
- * The delivery worker. Delivery guarantee: AT LEAST ONCE. A submission is committed to SQLite before
+ * The delivery worker. Delivery guarantee: AT LEAST ONCE. A submission is committed to storage before
  * the visitor sees the confirmation; the worker leases due rows, sends each through its CRM adapter,
  * and records the outcome. If the process dies mid-delivery the lease expires and the row is sent
  * again, so a CRM may see a referral twice in that narrow case (Charitylog's staging area lets the
@@ -8,14 +8,16 @@
  * Runs inside the server process, never in a request: the visitor never waits for a CRM.
  */
 import { performance } from 'node:perf_hooks'
+import { DESTINATIONS } from '../crm/index.js'
 import type { CrmAdapter, DestinationType } from '../crm/types.js'
-import type { Logger } from '../forms/registry.js'
+import type { Logger } from '../logger.js'
+import type { ClaimedSubmission, OutboxStore, SubmissionStore } from '../storage/index.js'
 import { retryDelay } from './backoff.js'
-import type { Outbox } from './outbox.js'
-import type { SubmissionRow } from './sqlite-store.js'
 
 export interface WorkerOptions {
-  outbox: Outbox
+  outbox: OutboxStore
+  /** Spent form tokens are forgotten here too, with the retention purge. */
+  submissions: Pick<SubmissionStore, 'purgeSpentTokens'>
   /** Adapters of the destinations that have credentials. A destination without one is held. */
   adapters: Partial<Record<DestinationType, CrmAdapter>>
   /** Why a destination has no adapter (e.g. which variables are missing), for staff and the log. */
@@ -37,7 +39,8 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
-  start (): void
+  /** Releases the claims of a dead process and held rows that can now be sent, then starts looking. */
+  start (): Promise<void>
   /** A new submission was stored: look now instead of at the next poll. */
   wake (): void
   /** Stops claiming and waits (at most `graceMs`) for deliveries in flight. Idempotent. */
@@ -46,13 +49,11 @@ export interface Worker {
   idle (): Promise<void>
 }
 
-const DESTINATIONS: readonly DestinationType[] = ['charitylog', 'lamplight']
 /**
  * Visitors first: when the event loop has been busier than this over the last look (a flood of
  * visitors), the worker sends one referral at a time instead of `concurrency`, with a pause of
  * BUSY_PAUSE_MS between them (still up to 50 a second, far more than any charity receives).
- * Deliveries cost CPU on the same thread (about 0.8 ms each) and can wait a moment; visitors should
- * not. It never stops altogether, so a backlog still drains during a long flood.
+ * Deliveries cost CPU on the same thread and can wait a moment; visitors should not. It never stops altogether, so a backlog still drains during a long flood.
  */
 export const BUSY_LOOP_UTILISATION = 0.8
 export const BUSY_PAUSE_MS = 20
@@ -102,24 +103,23 @@ export function createWorker (o: WorkerOptions): Worker {
   let lastPurge = 0
   let idleWaiters: Array<() => void> = []
 
-  function holdUnconfigured () {
+  async function holdUnconfigured () {
     for (const d of DESTINATIONS) {
       const reason = o.heldReasons[d]
       if (o.adapters[d] || !reason) continue
-      const n = o.outbox.holdDestination(d, reason)
+      const n = await o.outbox.holdDestination(d, reason)
       if (n > 0) o.log.warn({ destination: d, count: n }, `Holding ${n} referral(s): ${reason}`)
     }
   }
 
-  async function deliver (row: SubmissionRow) {
+  async function deliver (row: ClaimedSubmission) {
     const started = now()
     const adapter = o.adapters[row.destination]
-    const payload = o.outbox.payloadOf(row)
-    if (!adapter || !payload) return
+    if (!adapter) return
     let outcome
     try {
-      outcome = await adapter.deliver(payload, {
-        ids: o.outbox.progressOf(row.id),
+      outcome = await adapter.deliver(row.payload, {
+        ids: await o.outbox.progressOf(row.id),
         save: (key, id) => o.outbox.saveProgress(row.id, key, id),
       })
     } catch (err) {
@@ -129,7 +129,7 @@ export function createWorker (o: WorkerOptions): Worker {
     }
     const finished = now()
     try {
-      o.outbox.record(row, outcome, started, finished, finished + retryDelay(row.attempts + 1, o.retryBaseDelayMs), o.maxAttempts)
+      await o.outbox.record(row, outcome, started, finished, finished + retryDelay(row.attempts + 1, o.retryBaseDelayMs), o.maxAttempts)
     } catch (err) {
       // Only when shutting down past the grace period (database closed): the lease will expire and the
       // row will be sent again after restart, which is the at-least-once promise.
@@ -156,19 +156,40 @@ export function createWorker (o: WorkerOptions): Worker {
   /** The next look after a delivery or a new submission: at once, or after a pause while visitors flood in. */
   const soon = () => (loopBusy() ? BUSY_PAUSE_MS : 0)
 
+  /** One look at a time: a look asked for while one runs happens right after it. */
+  let looking: Promise<void> | undefined
+  let lookAgain = false
   function tick () {
     timer = undefined
     if (!running) return
+    if (looking) {
+      lookAgain = true
+      return
+    }
+    looking = look().catch((err: unknown) => {
+      o.log.error({ err: (err as Error).message }, 'The delivery worker could not read the outbox; trying again later')
+      schedule(pollMs)
+    }).finally(() => {
+      looking = undefined
+      if (lookAgain) {
+        lookAgain = false
+        schedule(0)
+      }
+    })
+  }
+
+  async function look () {
     const t = now()
     if (t - lastPurge >= PURGE_EVERY_MS) {
       lastPurge = t
-      const n = o.outbox.purgeDelivered(t - o.retentionMs, t)
+      const n = await o.outbox.purgeDelivered(t - o.retentionMs, t)
       if (n > 0) o.log.info({ count: n }, 'Deleted the personal data of delivered referrals past the retention period')
-      o.outbox.purgeSpentTokens(t)
+      await o.submissions.purgeSpentTokens(t)
     }
-    holdUnconfigured()
+    await holdUnconfigured()
     const room = limit() - inFlight.size
-    const rows = room > 0 ? o.outbox.claimDue(t, leaseMs, room, live) : []
+    const rows = room > 0 ? await o.outbox.claimDue(t, leaseMs, room, live) : []
+    if (!running) return // stopped meanwhile: the leases just taken expire, and the rows are sent after restart
     for (const row of rows) {
       const p = deliver(row).finally(() => {
         inFlight.delete(p)
@@ -177,7 +198,8 @@ export function createWorker (o: WorkerOptions): Worker {
       inFlight.add(p)
     }
     if (inFlight.size === 0) {
-      const next = o.outbox.nextDueAt(live)
+      const next = await o.outbox.nextDueAt(live)
+      if (inFlight.size > 0) return
       if (next === undefined || next > now()) {
         const waiters = idleWaiters
         idleWaiters = []
@@ -188,7 +210,7 @@ export function createWorker (o: WorkerOptions): Worker {
   }
 
   return {
-    start () {
+    async start () {
       if (running || stopping) return
       running = true
       for (const d of DESTINATIONS) {
@@ -196,11 +218,11 @@ export function createWorker (o: WorkerOptions): Worker {
       }
       // The app holds the instance lock (instance-lock.ts), so a claim that exists now was left by a
       // process that died mid-delivery: send it again at once rather than after its lease.
-      const orphans = o.outbox.releaseAllLeases()
+      const orphans = await o.outbox.releaseAllLeases()
       if (orphans > 0) o.log.warn({ count: orphans }, `Resuming ${orphans} delivery(ies) interrupted by a stop`)
       // Credentials may have been fixed since the last run: held rows of a live destination get another try.
       for (const d of live) {
-        const n = o.outbox.releaseHeld(d, now())
+        const n = await o.outbox.releaseHeld(d, now())
         if (n > 0) o.log.info({ destination: d, count: n }, `Released ${n} held referral(s) to try again`)
       }
       schedule(0)
@@ -215,7 +237,8 @@ export function createWorker (o: WorkerOptions): Worker {
         timer = undefined
         let grace: NodeJS.Timeout | undefined
         const waited = await Promise.race([
-          Promise.allSettled([...inFlight]).then(() => true),
+          // The look under way may still start deliveries: wait for it, then for them.
+          Promise.resolve(looking).then(() => Promise.allSettled([...inFlight])).then(() => true),
           new Promise<boolean>((resolve) => { grace = setTimeout(() => resolve(false), graceMs) }),
         ])
         clearTimeout(grace)

@@ -7,13 +7,13 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { FormRegistry } from '../forms/registry.js'
 import type { Relay } from '../outbox/relay.js'
-import type { SqliteStore } from '../outbox/sqlite-store.js'
 import type { FormTokens } from '../security/form-token.js'
+import type { Storage } from '../storage/index.js'
 
 export interface Services {
   config: Config
   forms: FormRegistry
-  store: SqliteStore
+  storage: Storage
   relay: Relay
   tokens: FormTokens
   /** The clock, so tests can pin "today". */

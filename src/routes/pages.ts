@@ -1,5 +1,5 @@
 /** Kind pages for what went wrong: not found, too large, too many, or our fault. Never JSON to a visitor. */
-import type { FastifyReply } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { texts, type Language } from '../forms/texts.js'
 
 export function renderMessage (reply: FastifyReply, status: number, heading: string, paragraphs: string[], lang: Language = 'en') {
@@ -17,4 +17,29 @@ export const CLIENT_ERROR_PAGES: Record<number, { heading: string, body: string 
   413: { heading: 'That was too much to send at once', body: 'Your answers are longer than this form can take. Go back, shorten your longest answers and send the form again.' },
   415: { heading: 'Sorry, we could not read that', body: 'The form was sent in a way we do not understand. Go back and send it again from the form page.' },
   429: { heading: 'Please wait a moment', body: 'There have been a lot of attempts from your connection. Wait a minute, then try again.' },
+}
+
+/** A 429 error, as every rate limit of the app builds it: `retryAfter` in seconds, for the header. */
+export interface TooManyRequests extends Error { statusCode: 429, retryAfter: string }
+
+export function tooManyRequests (ttlMs: number): TooManyRequests {
+  return Object.assign(new Error('Too many requests'), { statusCode: 429 as const, retryAfter: String(Math.ceil(ttlMs / 1000)) })
+}
+
+/**
+ * The public site's one error handler: a client's mistake gets its kind page (with Retry-After for a
+ * 429), anything else is our fault, logged with the request, and a 500 page that says nothing was sent.
+ */
+export function errorPage (err: FastifyError & { retryAfter?: string }, req: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode ?? 500
+  const page = CLIENT_ERROR_PAGES[status] ?? (status >= 400 && status < 500 ? CLIENT_ERROR_PAGES[400] : undefined)
+  if (page && status < 500) {
+    req.log.info({ status, code: err.code }, 'Request refused')
+    if (err.retryAfter) reply.header('retry-after', err.retryAfter)
+    return renderMessage(reply, status, page.heading, [page.body])
+  }
+  req.log.error({ err }, 'Unexpected error')
+  return renderMessage(reply, 500, 'Sorry, something went wrong', [
+    'There is a problem on our side. Your answers have not been sent. Please go back and try again in a few minutes.',
+  ])
 }

@@ -9,14 +9,16 @@
  *
  * `kind` is `f` for a token issued with a fresh form, `r` for one re-issued after an expired token
  * (the visitor's answers were typed long ago, so the minimum fill time does not apply to it).
+ * A valid token goes back into the page unchanged (its nonce is spent only when a referral is stored);
+ * a refused one is replaced, so pressing the button again works (`checkForPage`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { deriveKey } from './encryption.js'
 import { createRandomPool } from './random-pool.js'
 
 export const TOKEN_TTL_MS = 4 * 60 * 60 * 1000
-/** A person needs longer than this to fill in any of our forms; a bot posting at once does not. */
-export const MIN_FILL_MS = 3000
+/** The form field that carries the token. */
+export const TOKEN_FIELD = '_token'
 
 export type TokenKind = 'f' | 'r'
 export interface TokenClaims { formId: string, issuedAt: number, kind: TokenKind, nonce: string }
@@ -27,6 +29,19 @@ export type TokenCheck =
 export interface FormTokens {
   issue (formId: string, now: number, kind?: TokenKind): string
   verify (token: string | undefined, formId: string, now: number): TokenCheck
+  /** Checks the token a posted body carries, and gives the token the page shown back must carry. */
+  checkForPage (body: Readonly<Record<string, unknown>>, formId: string, now: number): { check: TokenCheck, token: string }
+}
+
+/** When a spent nonce may be forgotten: once its token could no longer be used anyway. */
+export const nonceExpiresAt = (claims: TokenClaims) => claims.issuedAt + TOKEN_TTL_MS
+
+/**
+ * The kind of token given back in place of a refused one: `r` (not timed) only after an expired token,
+ * whose answers were typed long ago; anything else gets a fresh `f`, timed like a new form.
+ */
+function reissuedKind (check: TokenCheck): TokenKind {
+  return !check.ok && check.reason === 'expired' ? 'r' : 'f'
 }
 
 /** The nonces' random bytes, from a pool (random-pool.ts). */
@@ -37,10 +52,15 @@ const nonce = () => randomNonce(NONCE_BYTES).toString('base64url')
 export function createFormTokens (secret: string): FormTokens {
   const key = deriveKey(secret, 'form-token-v1')
   const mac = (data: string) => createHmac('sha256', key).update(data).digest('base64url')
-  return {
+  const tokens: FormTokens = {
     issue (formId, now, kind = 'f') {
       const data = `v1.${formId}.${now}.${kind}.${nonce()}`
       return `${data}.${mac(data)}`
+    },
+    checkForPage (body, formId, now) {
+      const given = typeof body[TOKEN_FIELD] === 'string' ? body[TOKEN_FIELD] : undefined
+      const check = tokens.verify(given, formId, now)
+      return { check, token: check.ok && given !== undefined ? given : tokens.issue(formId, now, reissuedKind(check)) }
     },
     verify (token, formId, now) {
       if (!token) return { ok: false, reason: 'missing' }
@@ -58,4 +78,5 @@ export function createFormTokens (secret: string): FormTokens {
       return { ok: true, claims }
     },
   }
+  return tokens
 }

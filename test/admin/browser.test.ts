@@ -144,13 +144,13 @@ describe('staff in the browser', () => {
   }, 60_000)
 
   it('has no accessibility violations on the staff pages with JavaScript off', async () => {
-    const quarantined = t.app.services.store.insertOnce({
+    const quarantined = (await t.app.services.storage.submissions.insertOnce({
       formId: 'carers-referral',
       formHash: 'x',
       destination: 'charitylog',
       payload: { destination: 'charitylog', people: [{ first_name: 'Spam', surname: 'Bot', org_type_id: 7 }] },
       answers: [{ heading: 'About you', items: [{ label: 'First name', answer: 'Spam' }] }],
-    }, testClock().getTime(), { quarantineReason: 'The hidden anti-spam field was filled in' }).reference
+    }, testClock().getTime(), { quarantineReason: 'The hidden anti-spam field was filled in' })).reference
     const page = await noJs.newPage()
     await signIn(page)
     for (const path of ['/admin/deliveries', `/admin/deliveries/${quarantined}`, `/admin/deliveries/${quarantined}/delete`, '/admin/forms',

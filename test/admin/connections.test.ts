@@ -12,6 +12,7 @@ import { FAKE_LAMPLIGHT_KEYS, startFakeLamplight } from '../fakes/fake-lamplight
 import type { FakeServer } from '../fakes/fake-server.js'
 import { charitylogEnv, FAST_RELAY, lamplightEnv } from '../helpers/relay.js'
 import { buildAdminApp, signedIn, Staff, type AdminTestApp, type AdminTestOptions } from './helpers.js'
+import { sqliteOf } from '../helpers/sqlite.js'
 
 const apps: AdminTestApp[] = []
 const fakes: FakeServer[] = []
@@ -50,7 +51,7 @@ describe('the connections page', () => {
     expect(res.body).not.toContain('Check these forms')
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /dictionary/client_type'])
     for (const secret of SECRETS) expect(res.body).not.toContain(secret)
-    expect(t.app.services.store.db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'connection tested'").all())
+    expect(sqliteOf(t.app).prepare("SELECT subject, detail FROM audit_log WHERE action = 'connection tested'").all())
       .toEqual([{ subject: 'charitylog', detail: 'answered' }])
   })
 

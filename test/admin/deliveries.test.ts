@@ -4,10 +4,11 @@
  * failed referral against the fake Charitylog, mark as handled, release or delete a quarantined one.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { DELIVERY_STATE_SQL, deliveryState, type DeliveryState, type SubmissionRow } from '../../src/outbox/sqlite-store.js'
+import { DELIVERY_STATE_SQL, deliveryState, type DeliveryState } from '../../src/outbox/delivery-state.js'
 import { startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
 import { carersBody, charitylogEnv, FAST_RELAY, rowOf, submit, testClock, waitForRow } from '../helpers/relay.js'
 import { buildAdminApp, signedIn, type AdminTestApp, type AdminTestOptions, type Staff } from './helpers.js'
+import { attemptRows, rawRow, sqliteOf, type SubmissionRow } from '../helpers/sqlite.js'
 
 const apps: AdminTestApp[] = []
 const fakes: FakeCharitylog[] = []
@@ -33,26 +34,26 @@ const FACTS: Record<DeliveryState, string> = {
 }
 
 /** Stores a referral straight into the outbox and sets the facts of `state`; returns its reference. */
-function storeRow (t: AdminTestApp, state: DeliveryState, at: number, formId = 'carers-referral', name = 'Ann'): string {
-  const { reference } = t.app.services.store.insertOnce({
+async function storeRow (t: AdminTestApp, state: DeliveryState, at: number, formId = 'carers-referral', name = 'Ann'): Promise<string> {
+  const { reference } = await t.app.services.storage.submissions.insertOnce({
     formId,
     formHash: 'abc',
     destination: 'charitylog',
     payload: { destination: 'charitylog', people: [{ first_name: name, surname: 'Example', org_type_id: 7 }] },
     answers: [{ heading: 'About you', items: [{ label: 'First name', answer: name }, { label: 'Last name', answer: 'Example' }] }],
   }, at, state === 'quarantined' ? { quarantineReason: 'The hidden anti-spam field was filled in' } : {})
-  if (FACTS[state]) t.app.services.store.db.prepare(`UPDATE submissions SET ${FACTS[state]} WHERE reference = ?`).run(reference)
+  if (FACTS[state]) sqliteOf(t.app).prepare(`UPDATE submissions SET ${FACTS[state]} WHERE reference = ?`).run(reference)
   return reference
 }
 
-const row = (t: AdminTestApp, ref: string): SubmissionRow => t.app.services.store.findByReference(ref)!
-const actions = (t: AdminTestApp) => t.app.services.store.db.prepare("SELECT action, subject FROM audit_log WHERE action NOT LIKE 'sign-%' ORDER BY id").all()
+const row = (t: AdminTestApp, ref: string): SubmissionRow => rawRow(t.app, ref)!
+const actions = (t: AdminTestApp) => sqliteOf(t.app).prepare("SELECT action, subject FROM audit_log WHERE action NOT LIKE 'sign-%' ORDER BY id").all()
 
 describe('the deliveries list', () => {
   it('counts referrals per state, lists them newest first, and filters by state and by form', async () => {
     const { t, staff } = await setUp()
     const states: DeliveryState[] = ['waiting', 'held', 'delivered', 'failed', 'partly_delivered', 'handled', 'quarantined']
-    const refs = states.map((s, i) => storeRow(t, s, T0 + i * 60_000, i % 2 === 0 ? 'carers-referral' : 'professional-referral'))
+    const refs = await Promise.all(states.map((s, i) => storeRow(t, s, T0 + i * 60_000, i % 2 === 0 ? 'carers-referral' : 'professional-referral')))
     const res = await staff.get('/admin/deliveries')
     expect(res.statusCode).toBe(200)
     for (const label of ['Waiting', 'Held', 'Delivered', 'Failed', 'Partly delivered', 'Handled by hand', 'Quarantined']) {
@@ -74,14 +75,14 @@ describe('the deliveries list', () => {
   it('works the state out in SQL exactly as deliveryState does, for every state', async () => {
     const { t } = await setUp()
     const states: DeliveryState[] = ['waiting', 'held', 'delivered', 'failed', 'partly_delivered', 'handled', 'quarantined']
-    for (const [i, s] of states.entries()) storeRow(t, s, T0 + i)
-    const rows = t.app.services.store.db.prepare(`SELECT *, ${DELIVERY_STATE_SQL} AS sql_state FROM submissions`).all() as Array<SubmissionRow & { sql_state: string }>
+    for (const [i, s] of states.entries()) await storeRow(t, s, T0 + i)
+    const rows = sqliteOf(t.app).prepare(`SELECT *, ${DELIVERY_STATE_SQL} AS sql_state FROM submissions`).all() as Array<SubmissionRow & { sql_state: string }>
     expect(rows.map((r) => [deliveryState(r), r.sql_state])).toEqual(states.map((s) => [s, s]))
   })
 
   it('shows 50 referrals a page with links to the next and previous pages', async () => {
     const { t, staff } = await setUp()
-    for (let i = 0; i < 55; i++) storeRow(t, 'waiting', T0 + i * 1000)
+    for (let i = 0; i < 55; i++) await storeRow(t, 'waiting', T0 + i * 1000)
     const first = await staff.get('/admin/deliveries?state=waiting')
     expect(first.body.match(/href="\/admin\/deliveries\/[A-Z0-9]{8}"/g)).toHaveLength(50)
     expect(first.body).toContain('Page 1 of 2')
@@ -94,9 +95,9 @@ describe('the deliveries list', () => {
   it('puts a banner on every staff page while referrals are failed, held or partly delivered', async () => {
     const { t, staff } = await setUp()
     expect((await staff.get('/admin/forms')).body).not.toContain('Referrals need you')
-    storeRow(t, 'failed', T0)
-    storeRow(t, 'held', T0)
-    storeRow(t, 'held', T0)
+    await storeRow(t, 'failed', T0)
+    await storeRow(t, 'held', T0)
+    await storeRow(t, 'held', T0)
     for (const url of ['/admin/forms', '/admin/deliveries', '/admin/connections', '/admin/audit']) {
       const page = await staff.get(url)
       expect(page.body, url).toContain('Referrals need you')
@@ -109,7 +110,7 @@ describe('the deliveries list', () => {
 describe('a referral\'s page', () => {
   it('shows the facts, the answers of a referral not yet delivered, and what staff can do', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'failed', T0, 'carers-referral', 'Morwenna')
+    const ref = await storeRow(t, 'failed', T0, 'carers-referral', 'Morwenna')
     const res = await staff.get(`/admin/deliveries/${ref}`)
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain(`Referral ${ref}`)
@@ -122,7 +123,7 @@ describe('a referral\'s page', () => {
 
   it('never shows the answers of a delivered referral', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'delivered', T0, 'carers-referral', 'Evander')
+    const ref = await storeRow(t, 'delivered', T0, 'carers-referral', 'Evander')
     const res = await staff.get(`/admin/deliveries/${ref}`)
     expect(res.body).toContain('Delivered')
     expect(res.body).not.toContain('Evander')
@@ -160,12 +161,12 @@ describe('putting deliveries right', () => {
     expect(after.body).toContain('<td>Delivered</td>')
     expect(after.body).not.toContain('Morwenna')
     expect(actions(t)).toEqual([{ action: 'retry', subject: ref }])
-    expect(t.app.services.relay.outbox.attempts(rowOf(t, ref).id).map((a) => a.outcome)).toEqual(['rejected', 'delivered'])
+    expect(attemptRows(t.app, rowOf(t, ref).id).map((a) => a.outcome)).toEqual(['rejected', 'delivered'])
   })
 
   it('warns that a retry of a referral to an unconfigured CRM will be held again', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'held', T0)
+    const ref = await storeRow(t, 'held', T0)
     const page = await staff.get(`/admin/deliveries/${ref}`)
     expect(page.body).toContain('Charitylog is not configured: set CHARITYLOG_SOURCE_KEY, CHARITYLOG_ORG_KEY, CHARITYLOG_USER_KEY and restart the server')
     await staff.post(`/admin/deliveries/${ref}/retry`)
@@ -176,9 +177,9 @@ describe('putting deliveries right', () => {
 
   it('does not retry a referral the worker is sending right now (its lease is kept, so it is not sent twice)', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'waiting', T0)
+    const ref = await storeRow(t, 'waiting', T0)
     const lease = Date.parse('2026-06-15T12:04:00Z')
-    t.app.services.store.db.prepare('UPDATE submissions SET lease_until = ? WHERE reference = ?').run(lease, ref)
+    sqliteOf(t.app).prepare('UPDATE submissions SET lease_until = ? WHERE reference = ?').run(lease, ref)
     const page = await staff.get(`/admin/deliveries/${ref}`)
     expect(page.body).toContain('It is being sent right now.')
     expect(page.body).not.toContain('Retry now')
@@ -189,7 +190,7 @@ describe('putting deliveries right', () => {
 
   it('marks a failed referral as handled by hand: never sent again, no longer needing staff', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'failed', T0)
+    const ref = await storeRow(t, 'failed', T0)
     const res = await staff.post(`/admin/deliveries/${ref}/handled`)
     expect(res.statusCode).toBe(303)
     const page = await staff.get(`/admin/deliveries/${ref}`)
@@ -206,9 +207,9 @@ describe('putting deliveries right', () => {
 
   it('deletes the answers of a referral handled by hand after the retention period, as for a delivered one', async () => {
     const { t } = await setUp()
-    const handled = storeRow(t, 'handled', T0)
-    const failed = storeRow(t, 'failed', T0)
-    const purged = t.app.services.relay.outbox.purgeDelivered(T0 + 10_000, T0 + 20_000)
+    const handled = await storeRow(t, 'handled', T0)
+    const failed = await storeRow(t, 'failed', T0)
+    const purged = await t.app.services.storage.outbox.purgeDelivered(T0 + 10_000, T0 + 20_000)
     expect(purged).toBe(1)
     expect(row(t, handled).answers).toBeNull()
     expect(row(t, failed).answers).not.toBeNull()
@@ -216,7 +217,7 @@ describe('putting deliveries right', () => {
 
   it('releases a quarantined referral so it is sent like any other', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'quarantined', T0)
+    const ref = await storeRow(t, 'quarantined', T0)
     const page = await staff.get(`/admin/deliveries/${ref}`)
     expect(page.body).toContain('The hidden anti-spam field was filled in')
     expect(page.body).toContain('Release: it is genuine')
@@ -228,16 +229,16 @@ describe('putting deliveries right', () => {
 
   it('deletes a quarantined referral after asking, and only a quarantined one', async () => {
     const { t, staff } = await setUp()
-    const ref = storeRow(t, 'quarantined', T0)
-    const other = storeRow(t, 'failed', T0)
+    const ref = await storeRow(t, 'quarantined', T0)
+    const other = await storeRow(t, 'failed', T0)
     const ask = await staff.get(`/admin/deliveries/${ref}/delete`)
     expect(ask.body).toContain(`Delete referral ${ref}?`)
     const res = await staff.post(`/admin/deliveries/${ref}/delete`)
     expect(res.headers.location).toBe('/admin/deliveries?state=quarantined')
-    expect(t.app.services.store.findByReference(ref)).toBeUndefined()
+    expect(rawRow(t.app, ref)).toBeUndefined()
     expect((await staff.get(`/admin/deliveries/${other}/delete`)).statusCode).toBe(404)
     await staff.post(`/admin/deliveries/${other}/delete`)
-    expect(t.app.services.store.findByReference(other)).toBeDefined()
+    expect(rawRow(t.app, other)).toBeDefined()
     await staff.post(`/admin/deliveries/${other}/release`)
     expect(deliveryState(row(t, other))).toBe('failed')
     expect(actions(t)).toEqual([{ action: 'deleted', subject: ref }])

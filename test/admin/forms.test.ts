@@ -8,6 +8,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { errorSummary } from '../helpers/html-fragments.js'
 import { buildAdminApp, signedIn, type AdminTestApp, type AdminTestOptions, type Staff } from './helpers.js'
+import { sqliteOf } from '../helpers/sqlite.js'
 
 const apps: AdminTestApp[] = []
 afterEach(async () => { for (const a of apps.splice(0)) await a.close() })
@@ -67,7 +68,7 @@ describe('the editor', () => {
     expect(fileOf(t)).toBe(before)
     const live = await t.app.inject('/forms/carers-referral')
     expect(live.body).toContain('Last name')
-    expect(t.app.services.store.db.prepare('SELECT count(*) AS n FROM form_versions').get()).toEqual({ n: 0 })
+    expect(sqliteOf(t.app).prepare('SELECT count(*) AS n FROM form_versions').get()).toEqual({ n: 0 })
   })
 
   it('reports unreadable YAML with its line', async () => {
@@ -110,7 +111,7 @@ describe('the editor', () => {
     expect(history.body).toContain('href="/admin/forms/carers-referral/history/1"')
     const version = await staff.get('/admin/forms/carers-referral/history/1')
     expect(version.body).toContain('How can we help?')
-    const audit = t.app.services.store.db.prepare('SELECT action, subject FROM audit_log WHERE action != ?').all('sign-in')
+    const audit = sqliteOf(t.app).prepare('SELECT action, subject FROM audit_log WHERE action != ?').all('sign-in')
     expect(audit).toEqual([{ action: 'form saved', subject: 'carers-referral' }])
   })
 
@@ -127,14 +128,14 @@ describe('the editor', () => {
     expect(fileOf(t)).toBe(original)
     expect((await t.app.inject('/forms/carers-referral')).body).toContain('How can we help?')
     expect((await staff.get('/admin/forms/carers-referral/history')).body).toContain('history/3"')
-    const actions = (t.app.services.store.db.prepare('SELECT action FROM audit_log ORDER BY id').all() as Array<{ action: string }>).map((a) => a.action)
+    const actions = (sqliteOf(t.app).prepare('SELECT action FROM audit_log ORDER BY id').all() as Array<{ action: string }>).map((a) => a.action)
     expect(actions).toEqual(['sign-in', 'form saved', 'form saved', 'form restored'])
   })
 
   it('will not restore a version that no longer passes the checks', async () => {
     const { t, staff } = await setUp()
     const before = fileOf(t)
-    t.app.services.store.db.prepare('INSERT INTO form_versions (form_id, text, hash, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)')
+    sqliteOf(t.app).prepare('INSERT INTO form_versions (form_id, text, hash, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)')
       .run(CARERS, 'id: carers-referral\ntitle: Old\n', 'oldhash', 0, 'staff')
     await staff.get('/admin/forms/carers-referral/history/1')
     const res = await staff.post('/admin/forms/carers-referral/history/1/restore')
@@ -208,7 +209,7 @@ describe('the preview', () => {
     })
     expect(valid.statusCode).toBe(200)
     expect(valid.body).toContain('these answers would be accepted. Nothing has been sent or stored.')
-    expect(t.app.services.store.db.prepare('SELECT count(*) AS n FROM submissions').get()).toEqual({ n: 0 })
+    expect(sqliteOf(t.app).prepare('SELECT count(*) AS n FROM submissions').get()).toEqual({ n: 0 })
   })
 
   it('refuses to preview broken YAML and shows its problems instead', async () => {
@@ -244,7 +245,7 @@ describe('a new form', () => {
     const live = await t.app.inject('/forms/benefits-advice')
     expect(live.statusCode).toBe(200)
     expect(live.body).toContain('New form')
-    const actions = t.app.services.store.db.prepare("SELECT action, subject FROM audit_log WHERE action = 'form created'").all()
+    const actions = sqliteOf(t.app).prepare("SELECT action, subject FROM audit_log WHERE action = 'form created'").all()
     expect(actions).toEqual([{ action: 'form created', subject: 'benefits-advice' }])
   })
 

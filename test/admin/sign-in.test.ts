@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { errorSummary } from '../helpers/html-fragments.js'
 import { buildAdminApp, PASSWORD, signedIn, Staff, type AdminTestApp, type AdminTestOptions } from './helpers.js'
+import { sqliteOf } from '../helpers/sqlite.js'
 
 const apps: AdminTestApp[] = []
 afterEach(async () => { for (const a of apps.splice(0)) await a.close() })
@@ -96,7 +97,7 @@ describe('signing in', () => {
     expect(errorSummary(res.body)).toEqual([['#password', 'The password is not right']])
     expect(res.body).toContain('aria-invalid="true"')
     expect((await staff.get('/admin/forms')).statusCode).toBe(303)
-    const audit = t.app.services.store.db.prepare('SELECT action FROM audit_log').all()
+    const audit = sqliteOf(t.app).prepare('SELECT action FROM audit_log').all()
     expect(audit).toEqual([{ action: 'sign-in failed' }])
   })
 
@@ -123,7 +124,7 @@ describe('signing in', () => {
     expect(logs).toContain('Staff signed in')
     expect(logs).not.toContain(PASSWORD)
     expect(logs).not.toContain('a wrong guess')
-    const rows = JSON.stringify(t.app.services.store.db.prepare('SELECT * FROM audit_log').all())
+    const rows = JSON.stringify(sqliteOf(t.app).prepare('SELECT * FROM audit_log').all())
     expect(rows).not.toContain(PASSWORD)
   })
 
@@ -146,7 +147,7 @@ describe('signing in', () => {
     const again = await t.app.inject({ url: '/admin/forms', headers: { cookie: `rf_admin=${cookie}` } })
     expect(again.statusCode).toBe(303)
     expect((await staff.get('/admin/sign-in?signed-out')).body).toContain('You have signed out.')
-    const actions = (t.app.services.store.db.prepare('SELECT action FROM audit_log ORDER BY id').all() as Array<{ action: string }>).map((r) => r.action)
+    const actions = (sqliteOf(t.app).prepare('SELECT action FROM audit_log ORDER BY id').all() as Array<{ action: string }>).map((r) => r.action)
     expect(actions).toEqual(['sign-in', 'sign-out'])
   })
 

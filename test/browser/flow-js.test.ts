@@ -7,7 +7,7 @@
 import type { Page, Request } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
-import { REFERENCE_PATTERN } from '../../src/outbox/sqlite-store.js'
+import { REFERENCE_PATTERN } from '../../src/outbox/reference.js'
 import { field, navigate } from '../helpers/browser.js'
 import { useBrowserApps } from '../helpers/browser-apps.js'
 
@@ -118,11 +118,11 @@ describe('carers-referral with JavaScript on', () => {
     expect(await page.locator('h1').textContent()).toBe('Thank you, we have your referral')
     const reference = (await page.locator('.reference').textContent()) ?? ''
     expect(reference).toMatch(REFERENCE_PATTERN)
-    const store = apps.examples.app.services.store
-    const row = store.findByReference(reference)
+    const { submissions } = apps.examples.app.services.storage
+    const row = await submissions.findByReference(reference)
     expect(row?.form_id).toBe('carers-referral')
     expect(row?.quarantined_at, 'a person filling in the form is not taken for a spam bot').toBeNull()
-    const payload = row && store.readPersonalData(row)?.payload as CharitylogPayload | undefined
+    const payload = row && (await submissions.readPersonalData(row.reference))?.payload as CharitylogPayload | undefined
     expect(payload?.people.map((p) => [p.first_name, p.surname, p.date_of_birth])).toEqual([
       ['Ann', 'Jones', undefined],
       ['Cat', 'Jones', '1940-04-03'],

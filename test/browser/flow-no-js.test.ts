@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
-import { REFERENCE_PATTERN } from '../../src/outbox/sqlite-store.js'
+import { REFERENCE_PATTERN } from '../../src/outbox/reference.js'
 import { field, navigate } from '../helpers/browser.js'
 import { useBrowserApps } from '../helpers/browser-apps.js'
 
@@ -116,11 +116,11 @@ describe('carers-referral with JavaScript off', () => {
     expect(reference).toMatch(REFERENCE_PATTERN)
     expect(url.pathname.endsWith(reference)).toBe(true)
 
-    const store = apps.examples.app.services.store
-    const row = store.findByReference(reference)
+    const { submissions } = apps.examples.app.services.storage
+    const row = await submissions.findByReference(reference)
     expect(row?.form_id).toBe('carers-referral')
     expect(row?.quarantined_at, 'a person filling in the form is not taken for a spam bot').toBeNull()
-    const payload = row && store.readPersonalData(row)?.payload as CharitylogPayload | undefined
+    const payload = row && (await submissions.readPersonalData(row.reference))?.payload as CharitylogPayload | undefined
     expect(payload?.people.map((p) => [p.first_name, p.surname])).toEqual([['Ann', 'Jones'], ['Bob', 'Smith'], ['Dan', 'Brown']])
     expect(payload?.people[0]).toMatchObject({ email: 'ann@example.com', tel1: '01632 960 001', postcode: 'HR9 7US', ethnicity: '35' })
     expect(payload?.people[1]).toMatchObject({ date_of_birth: '1950-02-28', relationships: { 0: 5 } })

@@ -5,6 +5,7 @@
 import path from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { form, FORM_HEADERS } from '../helpers/app.js'
+import { sqliteOf } from '../helpers/sqlite.js'
 import { attrs, controls, tags } from '../helpers/html-fragments.js'
 
 export type Pairs = Array<[string, string]>
@@ -56,7 +57,7 @@ export function notice (html: string): string | undefined {
 
 /** How many referrals the database holds (any state). */
 export function rowCount (app: FastifyInstance): number {
-  return (app.services.store.db.prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n
+  return (sqliteOf(app).prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n
 }
 
 /** Inline scripts (no src) in a page: there must be none, the CSP forbids them. */

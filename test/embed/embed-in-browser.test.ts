@@ -12,7 +12,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { QUICK_EXIT_URL } from '../../src/routes/forms.js'
+import { QUICK_EXIT_URL } from '../../src/forms/view-model.js'
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js'
 import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
 
@@ -206,9 +206,9 @@ describe('a form embedded with the README snippet on another site, third-party c
     Object.assign(heights, { start, added, withErrors, confirmed })
     expect(confirmed).toBeLessThan(withErrors)
 
-    const row = app.app.services.store.findByReference(reference)
+    const row = await app.app.services.storage.submissions.findByReference(reference)
     expect(row?.quarantined_at).toBeNull()
-    const payload = app.app.services.store.readPersonalData(row!)!.payload as { people: unknown[] }
+    const payload = (await app.app.services.storage.submissions.readPersonalData(reference))!.payload as { people: unknown[] }
     expect(payload.people).toHaveLength(3)
 
     // No cookie took part, and none could have: the frame's cookies are third-party and blocked.

@@ -3,6 +3,7 @@
  * each. A bad or missing token never loses answers: the page comes back with them, a fresh token and
  * a one-line notice.
  */
+import { sqliteOf } from '../helpers/sqlite.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFormTokens, TOKEN_TTL_MS } from '../../src/security/form-token.js'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
@@ -183,11 +184,11 @@ describe('a submission and its form token', () => {
   it('spends the nonce in the database until the token has expired, then forgets it', async () => {
     const token = await freshToken()
     await postPairs(t.app, 'embeddable', [['_token', token], ...VALID])
-    const store = t.app.services.store
-    const spent = () => (store.db.prepare('SELECT count(*) AS n FROM used_tokens').get() as { n: number }).n
+    const { submissions } = t.app.services.storage
+    const spent = () => (sqliteOf(t.app).prepare('SELECT count(*) AS n FROM used_tokens').get() as { n: number }).n
     expect(spent()).toBe(1)
-    expect(store.purgeSpentTokens(START + TOKEN_TTL_MS - 1)).toBe(0)
-    expect(store.purgeSpentTokens(START + TOKEN_TTL_MS + 1)).toBe(1)
+    expect(await submissions.purgeSpentTokens(START + TOKEN_TTL_MS - 1)).toBe(0)
+    expect(await submissions.purgeSpentTokens(START + TOKEN_TTL_MS + 1)).toBe(1)
     expect(spent()).toBe(0)
   })
 

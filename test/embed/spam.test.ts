@@ -3,8 +3,9 @@
  * token. A caught submission looks accepted (303, a confirmation with a reference) but is stored
  * quarantined: never claimed by the delivery worker.
  */
+import { rawRow } from '../helpers/sqlite.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HONEYPOT_FIELD } from '../../src/routes/forms.js'
+import { HONEYPOT_FIELD } from '../../src/forms/view-model.js'
 import { TOKEN_TTL_MS } from '../../src/security/form-token.js'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { attrs, byId, tags } from '../helpers/html-fragments.js'
@@ -30,14 +31,14 @@ async function send (pairs: Pairs) {
   const res = await postPairs(t!.app, 'embeddable', pairs)
   expect(res.statusCode).toBe(303)
   const reference = /\/sent\/([A-Z0-9]{8})$/.exec(String(res.headers.location))?.[1]
-  const row = t!.app.services.store.findByReference(reference ?? '')
+  const row = rawRow(t!.app, reference ?? '')
   if (!row) throw new Error(`no stored row for ${res.headers.location}`)
   return { res, row }
 }
 
 /** References the worker would claim now (far in the future, so every due row is due). */
-function claimable (): string[] {
-  return t!.app.services.relay.outbox.claimDue(START + 365 * 24 * 3600_000, 60_000, 100, ['charitylog', 'lamplight']).map((r) => r.reference)
+async function claimable (): Promise<string[]> {
+  return (await t!.app.services.storage.outbox.claimDue(START + 365 * 24 * 3600_000, 60_000, 100, ['charitylog', 'lamplight'])).map((r) => r.reference)
 }
 
 describe('the honeypot', () => {
@@ -60,7 +61,7 @@ describe('the honeypot', () => {
     const confirmation = await t!.app.inject({ url: String(res.headers.location) })
     expect(confirmation.statusCode).toBe(200)
     expect(confirmation.body).toContain(row.reference)
-    expect(claimable()).toEqual([])
+    expect(await claimable()).toEqual([])
     expect(t!.logs.join('')).toContain('Submission quarantined as probable spam')
     expect(t!.logs.join('')).not.toContain('cheap-pills')
   })
@@ -71,7 +72,7 @@ describe('the honeypot', () => {
     const { row: b } = await send([['_token', await tokenFromPage()], ...VALID, [HONEYPOT_FIELD, '   ']])
     expect(a.quarantined_at).toBeNull()
     expect(b.quarantined_at).toBeNull()
-    expect(claimable().sort()).toEqual([a.reference, b.reference].sort())
+    expect((await claimable()).sort()).toEqual([a.reference, b.reference].sort())
   })
 })
 
@@ -83,7 +84,7 @@ describe('the minimum fill time (MIN_FILL_SECONDS=3)', () => {
     const { row } = await send([['_token', token], ...VALID])
     expect(row.quarantined_at).not.toBeNull()
     expect(row.quarantine_reason).toBe('Sent 2999 ms after the form was shown')
-    expect(claimable()).toEqual([])
+    expect(await claimable()).toEqual([])
   })
 
   it('lets through a submission sent 3 seconds or more after the form was shown', async () => {
@@ -92,7 +93,7 @@ describe('the minimum fill time (MIN_FILL_SECONDS=3)', () => {
     clock.advance(3000)
     const { row } = await send([['_token', token], ...VALID])
     expect(row.quarantined_at).toBeNull()
-    expect(claimable()).toEqual([row.reference])
+    expect(await claimable()).toEqual([row.reference])
   })
 
   it('does not time a token re-issued after an expired one: the answers were typed long ago', async () => {

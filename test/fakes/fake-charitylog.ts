@@ -5,7 +5,7 @@
  * Its answers are guesses, since Dizions documents none: 401 `{"error":"..."}` for wrong keys, 415 for
  * another content type, 400 `{"error":"..."}` for invalid people, 200 `{"id": n}` on success.
  */
-import type { CharitylogCredentials } from '../../src/config.js'
+import type { CharitylogCredentials } from '../../src/crm/types.js'
 import { startFakeServer, type FakeServer, type Faults, type RecordedRequest, type Reply } from './fake-server.js'
 
 export const FAKE_CHARITYLOG_KEYS: CharitylogCredentials = {

@@ -7,7 +7,7 @@
  * `{"error":1027,...}` (L7); error answers use HTTP 400 (L2, from the php client's unit test); credentials
  * in a body answer 400 (our own strictness: the php client never sends them there).
  */
-import type { LamplightCredentials } from '../../src/config.js'
+import type { LamplightCredentials } from '../../src/crm/types.js'
 import { startFakeServer, type FakeServer, type Faults, type RecordedRequest, type Reply } from './fake-server.js'
 
 export const FAKE_LAMPLIGHT_KEYS: LamplightCredentials = { key: 'll-key-5e1f0a9b7c3d', lampid: '14491', project: '22817' }

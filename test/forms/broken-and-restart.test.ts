@@ -114,10 +114,10 @@ describe('a restart', () => {
 
     const second = await buildTestApp({ dataDir })
     apps.push(second)
-    const { store } = second.app.services
-    const row = store.findByReference(ref)
+    const { submissions } = second.app.services.storage
+    const row = await submissions.findByReference(ref)
     expect(row).toMatchObject({ reference: ref, form_id: 'carers-referral', destination: 'charitylog', delivered_at: null })
-    const data = store.readPersonalData(row!)
+    const data = await submissions.readPersonalData(ref)
     expect(data?.payload).toMatchObject({ destination: 'charitylog', people: [{ first_name: 'Alice', surname: SURNAME, email: EMAIL }, { first_name: 'Barry' }] })
     expect(data?.answers[0]?.items).toContainEqual({ label: 'Last name', answer: SURNAME })
     const confirmation = await second.app.inject({ method: 'GET', url: `/forms/carers-referral/sent/${ref}` })

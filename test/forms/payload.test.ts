@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CrmPayload } from '../../src/crm/types.js'
-import type { ReadableSection } from '../../src/outbox/sqlite-store.js'
+import type { ReadableSection } from '../../src/storage/index.js'
 import { buildTestApp, FIXTURE_FORMS, form, FORM_HEADERS, tempDir, type TestApp } from '../helpers/app.js'
 import { ownHiddenInputs } from '../helpers/html-fragments.js'
 
@@ -29,10 +29,9 @@ async function submit (t: TestApp, id: string, pairs: Pairs): Promise<{ payload:
   const res = await t.app.inject({ method: 'POST', url: `/forms/${id}`, headers: FORM_HEADERS, payload: form([...ownHiddenInputs(page.body), ...pairs]) })
   if (res.statusCode !== 303) throw new Error(`expected 303, got ${res.statusCode}: ${/error-summary__list">(.*?)<\/ul>/s.exec(res.body)?.[1] ?? ''}`)
   const ref = String(res.headers.location).split('/').at(-1)!
-  const { store } = t.app.services
-  const row = store.findByReference(ref)
-  expect(row).toBeDefined()
-  return store.readPersonalData(row!)!
+  const { submissions } = t.app.services.storage
+  expect(await submissions.findByReference(ref)).toBeDefined()
+  return (await submissions.readPersonalData(ref))!
 }
 
 /** A forms folder holding one form file. */

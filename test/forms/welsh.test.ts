@@ -65,8 +65,7 @@ describe('a Welsh form', () => {
     expect(page.body).toContain('<h1 class="panel__title">Atgyfeiriad wedi’i anfon</h1>')
     expect(page.body).toContain(`Eich cyfeirnod<br><strong class="reference">${ref}</strong>`)
     expect(page.body).toContain('Diolch. Mae eich atgyfeiriad gennym a byddwn yn cysylltu â chi.')
-    const { store } = t.app.services
-    const stored = store.readPersonalData(store.findByReference(ref)!)!
+    const stored = (await t.app.services.storage.submissions.readPersonalData(ref))!
     expect(stored.answers[0]?.items).toContainEqual({ label: 'Dyddiad geni', answer: '1 Mawrth 1990' })
     expect(stored.payload).toMatchObject({ attendee: { fields: { date_of_birth: '1990-03-01' } }, referral: { referral_reason: 'Help, os gwelwch yn dda' } })
   })

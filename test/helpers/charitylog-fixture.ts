@@ -8,6 +8,7 @@ import { afterEach } from 'vitest'
 import { FAKE_CHARITYLOG_KEYS, startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
 import { tempDir, type TestApp, type TestAppOptions } from './app.js'
 import { buildRelayApp, carersBody, expectLogsClean, rowOf, submit } from './relay.js'
+import { attemptRows } from './sqlite.js'
 
 export const CARER = { first: 'Alice', surname: 'Okafor' }
 export const CARED_FOR = [{ first: 'Barry', surname: 'Okafor' }]
@@ -57,6 +58,6 @@ export function useCharitylogFixture () {
       return d
     },
     send: (t: TestApp) => submit(t.app, 'carers-referral', carersBody(CARER, CARED_FOR)),
-    attemptsOf: (t: TestApp, ref: string) => t.app.services.relay.outbox.attempts(rowOf(t, ref).id),
+    attemptsOf: (t: TestApp, ref: string) => attemptRows(t.app, rowOf(t, ref).id),
   }
 }

@@ -5,7 +5,7 @@
 import { expect } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import type { RelayOptions } from '../../src/outbox/relay.js'
-import type { SubmissionRow } from '../../src/outbox/sqlite-store.js'
+import { rawRow, type SubmissionRow } from './sqlite.js'
 import { FAKE_CHARITYLOG_KEYS } from '../fakes/fake-charitylog.js'
 import { FAKE_LAMPLIGHT_KEYS } from '../fakes/fake-lamplight.js'
 import type { FakeServer } from '../fakes/fake-server.js'
@@ -107,7 +107,7 @@ export async function submit (app: FastifyInstance, formId: string, answers: str
 }
 
 export function rowOf (t: TestApp, reference: string): SubmissionRow {
-  const row = t.app.services.store.findByReference(reference)
+  const row = rawRow(t.app, reference)
   if (!row) throw new Error(`No row ${reference}`)
   return row
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { retryDelay } from '../../src/outbox/backoff.js'
-import { deliveryState } from '../../src/outbox/sqlite-store.js'
+import { deliveryState } from '../../src/outbox/delivery-state.js'
 import type { TestApp } from '../helpers/app.js'
 import { ROTATED_USER_KEY, useCharitylogFixture } from '../helpers/charitylog-fixture.js'
 import { charitylogEnv, isDelivered, rowOf, testClock, waitForRow } from '../helpers/relay.js'

@@ -2,8 +2,9 @@
  * Lamplight through the real app and the worker: resuming from saved profile IDs (never a second
  * profile), and each Lamplight failure class.
  */
+import { attemptRows } from '../helpers/sqlite.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { deliveryState } from '../../src/outbox/sqlite-store.js'
+import { deliveryState } from '../../src/outbox/delivery-state.js'
 import { startFakeLamplight, type FakeLamplight } from '../fakes/fake-lamplight.js'
 import type { TestApp } from '../helpers/app.js'
 import { buildRelayApp, expectLogsClean, isDelivered, lamplightEnv, professionalBody, rowOf, submit, waitForRow } from '../helpers/relay.js'
@@ -24,7 +25,7 @@ async function start () {
   return { fake, t }
 }
 const send = (t: TestApp) => submit(t.app, 'professional-referral', professionalBody({ first: 'Alice', surname: 'Okafor' }, { first: 'Rhona', surname: 'Jones' }))
-const attemptsOf = (t: TestApp, ref: string) => t.app.services.relay.outbox.attempts(rowOf(t, ref).id)
+const attemptsOf = (t: TestApp, ref: string) => attemptRows(t.app, rowOf(t, ref).id)
 const routes = (f: FakeLamplight) => f.requests.map((r) => r.path.replace('/format/json', ''))
 
 describe('resuming a Lamplight delivery', () => {

@@ -4,7 +4,7 @@
  */
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deliveryState } from '../../src/outbox/sqlite-store.js'
+import { deliveryState } from '../../src/outbox/delivery-state.js'
 import { FAKE_CHARITYLOG_KEYS, startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
 import { EXAMPLE_FORMS, tempDir, type TestApp } from '../helpers/app.js'
 import { runNpm, runTs } from '../helpers/child-server.js'

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deliveryState } from '../../src/outbox/sqlite-store.js'
+import { deliveryState } from '../../src/outbox/delivery-state.js'
 import { FAKE_CHARITYLOG_KEYS, startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
 import { startFakeLamplight, type FakeLamplight } from '../fakes/fake-lamplight.js'
 import { tempDir, type TestApp } from '../helpers/app.js'
@@ -106,7 +106,7 @@ describe('privacy of a whole relay run', () => {
       await t.app.services.relay.worker.idle()
       const row = rowOf(t, refs.carer)
       expect(row.payload).not.toBeNull()
-      expect(t.app.services.store.readPersonalData(row)?.payload).toMatchObject({ destination: 'charitylog' })
+      expect((await t.app.services.storage.submissions.readPersonalData(row.reference))?.payload).toMatchObject({ destination: 'charitylog' })
     })
   })
 
@@ -120,8 +120,8 @@ describe('privacy of a whole relay run', () => {
         expect(row.delivered_at).toBeGreaterThan(0)
         expect(deliveryState(row)).toBe('delivered')
         expect(JSON.parse(row.crm_ids!)).toEqual(ref === refs.carer ? { id: 5000 } : { attendee: 600, referrer: 601, referral: 30939 })
-        expect(t.app.services.relay.outbox.attempts(row.id).map((a) => a.outcome)).toEqual(['retry', 'delivered'])
-        expect(t.app.services.store.readPersonalData(row)).toBeUndefined()
+        expect((await t.app.services.storage.outbox.attempts(row.id)).map((a) => a.outcome)).toEqual(['retry', 'delivered'])
+        expect(await t.app.services.storage.submissions.readPersonalData(row.reference)).toBeUndefined()
       }
       // A failed referral still waits for staff, with everything they need.
       const failed = rowOf(t, refs.rejected)

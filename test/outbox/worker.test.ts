@@ -39,7 +39,7 @@ describe('the worker', () => {
     const dir = dataDir()
     const dead = await app(charitylogEnv(f), { dataDir: dir, startWorker: false })
     const ref = await send(dead)
-    const claimed = dead.app.services.relay.outbox.claimDue(testClock().getTime(), 10 * 60 * 1000, 10, ['charitylog'])
+    const claimed = await dead.app.services.storage.outbox.claimDue(testClock().getTime(), 10 * 60 * 1000, 10, ['charitylog'])
     expect(claimed.map((r) => r.reference)).toEqual([ref])
     const leaseUntil = claimed[0]!.lease_until!
     await closeApp(dead)
@@ -94,7 +94,7 @@ describe('the worker', () => {
     expect(row.delivered_at).not.toBeNull()
     expect(row.lease_until).toBeNull()
     expect(row.attempts).toBe(1)
-    const [attempt] = reopened.app.services.relay.outbox.attempts(row.id)
+    const [attempt] = await reopened.app.services.storage.outbox.attempts(row.id)
     expect(attempt!.outcome).toBe('delivered')
     expect(attempt!.finished_at - attempt!.started_at).toBeGreaterThanOrEqual(790)
     // The one still waiting was not claimed during the shutdown: no lease, sent after the next start.

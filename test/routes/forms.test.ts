@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CharitylogPayload } from '../../src/crm/types.js'
-import { REFERENCE_ALPHABET } from '../../src/outbox/sqlite-store.js'
+import { REFERENCE_ALPHABET } from '../../src/outbox/reference.js'
 import { buildTestApp, EXAMPLE_FORMS, FIXTURE_FORMS, form, FORM_HEADERS, tempDir, type TestApp } from '../helpers/app.js'
 import { byId, controls, errorSummary, ids, ownHiddenInputs, peopleShown, tags, title } from '../helpers/html-fragments.js'
 
@@ -40,12 +40,12 @@ const post = async (pairs: Pairs, id = 'all-types') =>
   app.inject({ method: 'POST', url: `/forms/${id}`, headers: FORM_HEADERS, payload: form(await withOwnHidden(pairs, id)) })
 
 /** The Charitylog payload stored for a 303's reference. */
-function stored (location: string | undefined): CharitylogPayload {
+async function stored (location: string | undefined): Promise<CharitylogPayload> {
   const ref = REFERENCE.exec(String(location))?.[1]
   if (!ref) throw new Error(`not a confirmation location: ${location}`)
-  const row = app.services.store.findByReference(ref)
-  if (!row) throw new Error(`no row for ${ref}`)
-  return app.services.store.readPersonalData(row)!.payload as CharitylogPayload
+  const data = await app.services.storage.submissions.readPersonalData(ref)
+  if (!data) throw new Error(`no row for ${ref}`)
+  return data.payload as CharitylogPayload
 }
 
 describe('GET /forms/{id}', () => {
@@ -302,7 +302,7 @@ describe('show_if', () => {
   it('neither checks nor stores a field whose condition does not hold', async () => {
     const res = await post([...VALID, ['best_time', 'x'.repeat(500)], ['housing_detail', 'Damp']])
     expect(res.statusCode).toBe(303)
-    const lead = stored(res.headers.location).people[0]!
+    const lead = (await stored(res.headers.location)).people[0]!
     expect(String(lead.description)).not.toContain('Best time')
     expect(String(lead.description)).not.toContain('Damp')
   })
@@ -316,7 +316,7 @@ describe('show_if', () => {
   it('stores a field whose condition holds, including an in: condition met by one of several checkboxes', async () => {
     const res = await post([...VALID.filter(([k]) => k !== 'contact_by'), ['contact_by', 'phone'], ['best_time', 'Evenings'], ['needs', 'money'], ['needs', 'housing'], ['housing_detail', 'Damp flat']])
     expect(res.statusCode).toBe(303)
-    expect(stored(res.headers.location).people[0]!.description).toBe(
+    expect((await stored(res.headers.location)).people[0]!.description).toBe(
       'We need help.\n\nHow should we contact you?: Phone\nBest time to call: Evenings\nWhat do you need help with?: Money, Housing\nTell us about your housing: Damp flat')
   })
 
@@ -334,7 +334,7 @@ describe('a valid submission', () => {
     expect(res.headers.location).toMatch(REFERENCE)
     const ref = REFERENCE.exec(String(res.headers.location))![1]!
     expect(ref).not.toMatch(/[01ILO]/)
-    expect(app.services.store.findByReference(ref)).toMatchObject({ form_id: 'all-types', destination: 'charitylog' })
+    expect(await app.services.storage.submissions.findByReference(ref)).toMatchObject({ form_id: 'all-types', destination: 'charitylog' })
   })
 
   it('gives a different reference to each submission', async () => {
@@ -365,13 +365,13 @@ describe('a valid submission', () => {
   it('ignores fields the form does not have', async () => {
     const res = await post([...VALID, ['favourite_colour', 'blue'], ['client[0][shoe_size]', '9'], ['strangers[0][first_name]', 'Mallory']])
     expect(res.statusCode).toBe(303)
-    const text = JSON.stringify(stored(res.headers.location))
+    const text = JSON.stringify(await stored(res.headers.location))
     expect(text).not.toMatch(/blue|shoe|Mallory|favourite/)
   })
 
   it('sends the hidden field’s own value, whatever the client sent back', async () => {
     const res = await post([...VALID, ['client[0][secret]', 'tampered']])
-    expect(stored(res.headers.location).people[0]!.secret).toBe('web-form')
+    expect((await stored(res.headers.location)).people[0]!.secret).toBe('web-form')
   })
 })
 
@@ -402,13 +402,13 @@ describe('bodies no browser would send never cause a 500', () => {
   it('survives invalid percent-encoding', async () => {
     const res = await send(`${form(await withOwnHidden(VALID.filter(([k]) => k !== 'story')))}&%%%=%ZZ&story=%E0%A4%A%FF`, 'application/x-www-form-urlencoded')
     expect(res.statusCode).toBe(303)
-    expect(stored(res.headers.location).people[0]!.description).toBeTypeOf('string')
+    expect((await stored(res.headers.location)).people[0]!.description).toBeTypeOf('string')
   })
 
   it('takes the first of repeated values where one is expected', async () => {
     const res = await post([...VALID, ['client[0][first_name]', 'Second'], ['contact_by', 'phone'], ['consent', '1'], ['_action', 'submit'], ['_action', 'add:family'], ['visit_on[day]', '1'], ['visit_on[day]', '2'], ['visit_on[month]', '3'], ['visit_on[year]', '2027']])
     expect(res.statusCode).toBe(303)
-    const lead = stored(res.headers.location).people[0]!
+    const lead = (await stored(res.headers.location)).people[0]!
     expect(lead.first_name).toBe('Alice')
     expect(String(lead.description)).toContain('How should we contact you?: Email')
     expect(String(lead.description)).toContain('When can we visit?: 1 March 2027')

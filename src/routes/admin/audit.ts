@@ -7,10 +7,10 @@ const PER_PAGE = 50
 
 export default async function auditRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
   app.get<{ Querystring: { page?: string } }>('/audit', async (req, reply) => {
-    const total = ctx.audit.count()
+    const total = await ctx.audit.count()
     const pages = Math.max(1, Math.ceil(total / PER_PAGE))
     const page = /^\d{1,6}$/.test(req.query.page ?? '') ? Math.min(pages, Math.max(1, Number(req.query.page))) : 1
-    const entries = ctx.audit.list((page - 1) * PER_PAGE, PER_PAGE).map((e) => ({ ...e, when: ukTime(e.at), iso: isoTime(e.at) }))
+    const entries = (await ctx.audit.list((page - 1) * PER_PAGE, PER_PAGE)).map((e) => ({ ...e, when: ukTime(e.at), iso: isoTime(e.at) }))
     return renderPage(reply, ctx, 'audit', {
       pageTitle: 'Audit log',
       section: 'audit',

@@ -4,18 +4,17 @@
  * form files) and warning about live forms whose mapping uses an ID the CRM does not list.
  */
 import type { FastifyInstance } from 'fastify'
-import { connectionStatus, DESTINATIONS, testConnection, type ConnectionTest } from '../../admin/connections.js'
-import type { DestinationType } from '../../crm/types.js'
+import { connectionStatus, DESTINATIONS, testConnection, type ConnectionTest, type DestinationType } from '../../admin/connections.js'
 import { actor, renderPage, type RouteOptions } from './render.js'
 
 export default async function connectionRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
-  const { forms } = app.services
+  const { forms, relay } = app.services
 
   const page = (tested?: { destination: DestinationType, result: ConnectionTest }) => ({
     pageTitle: 'Connections',
     section: 'connections' as const,
     connections: DESTINATIONS.map((d) => ({
-      ...connectionStatus(ctx.config, d),
+      ...connectionStatus(relay.crms, d),
       forms: forms.list().filter((f) => f.definition.destination.type === d).map((f) => f.definition.id),
       result: tested?.destination === d ? tested.result : undefined,
     })),
@@ -26,8 +25,8 @@ export default async function connectionRoutes (app: FastifyInstance, { ctx }: R
   app.post<{ Params: { destination: string } }>('/connections/:destination/test', async (req, reply) => {
     const destination = DESTINATIONS.find((d) => d === req.params.destination)
     if (!destination) return reply.callNotFound()
-    const result = await testConnection(ctx.config, destination, forms.list().map((f) => f.definition), ctx.http)
-    ctx.audit.record(actor(req), 'connection tested', destination, result.ok ? 'answered' : result.reason)
+    const result = await testConnection(relay.crms, destination, forms.list().map((f) => f.definition))
+    await ctx.audit.record(actor(req), 'connection tested', destination, result.ok ? 'answered' : result.reason)
     req.log.info({ destination, ok: result.ok }, 'Connection tested from the staff pages')
     return renderPage(reply, ctx, 'connections', page({ destination, result }))
   })

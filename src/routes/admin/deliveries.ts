@@ -4,38 +4,41 @@
  * by hand), and the actions: retry now, mark as handled, release or delete a quarantined one.
  */
 import type { FastifyInstance } from 'fastify'
-import { isDeliveryState, PAGE_SIZE } from '../../admin/deliveries.js'
 import { isoTime, OUTCOME_LABELS, STATE_HINTS, STATE_LABELS, ukTime } from '../../admin/format.js'
-import { deliveryState, DELIVERY_STATES, REFERENCE_PATTERN, type SubmissionRow } from '../../outbox/sqlite-store.js'
+import { deliveryState, DELIVERY_STATES, inFlight, isDeliveryState, mayDo } from '../../outbox/delivery-state.js'
+import { readReference } from '../../outbox/reference.js'
+import type { SubmissionRecord } from '../../storage/index.js'
 import { actor, flash, renderPage, seeOther, type RouteOptions } from './render.js'
+
+const PAGE_SIZE = 50
 
 interface RefParams { reference: string }
 interface ListQuery { state?: string, form?: string, page?: string }
 
 export default async function deliveryRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
-  const { store, relay, now } = app.services
-  const rowOf = (ref: string): SubmissionRow | undefined => {
-    const reference = ref.toUpperCase()
-    return REFERENCE_PATTERN.test(reference) ? store.findByReference(reference) : undefined
+  const { storage, relay, now } = app.services
+  const { outbox } = storage
+  const rowOf = async (typed: string): Promise<SubmissionRecord | undefined> => {
+    const reference = readReference(typed)
+    return reference === undefined ? undefined : storage.submissions.findByReference(reference)
   }
   const time = (ms: number | null) => ({ text: ukTime(ms), iso: isoTime(ms) })
-  /** The worker holds a lease on it: a delivery attempt is under way. */
-  const inFlight = (row: SubmissionRow) => row.lease_until !== null && row.lease_until > now().getTime() && deliveryState(row) === 'waiting'
+  const sendingNow = (row: SubmissionRecord) => inFlight(row, now().getTime())
 
   app.get<{ Querystring: ListQuery }>('/deliveries', async (req, reply) => {
     const state = isDeliveryState(req.query.state) ? req.query.state : undefined
     const form = typeof req.query.form === 'string' && req.query.form !== '' ? req.query.form : undefined
     const pageNo = /^\d{1,6}$/.test(req.query.page ?? '') ? Math.max(1, Number(req.query.page)) : 1
-    const { rows, total } = ctx.deliveries.list({ state, form }, pageNo)
+    const { rows, total } = await ctx.deliveries.list({ state, form }, (pageNo - 1) * PAGE_SIZE, PAGE_SIZE)
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
     const link = (p: number) => `/admin/deliveries?${new URLSearchParams({ ...(state && { state }), ...(form && { form }), page: String(p) })}`
-    const counts = ctx.deliveries.counts()
+    const counts = await ctx.deliveries.counts()
     return renderPage(reply, ctx, 'deliveries', {
       pageTitle: 'Deliveries',
       section: 'deliveries',
       counts: DELIVERY_STATES.map((s) => ({ state: s, label: STATE_LABELS[s], n: counts[s], href: `/admin/deliveries?state=${s}` })),
       states: DELIVERY_STATES.map((s) => ({ value: s, label: STATE_LABELS[s], selected: s === state })),
-      forms: ctx.deliveries.formIds().map((id) => ({ value: id, selected: id === form })),
+      forms: (await ctx.deliveries.formIds()).map((id) => ({ value: id, selected: id === form })),
       filtered: state !== undefined || form !== undefined,
       rows: rows.map((r) => ({
         ...r,
@@ -53,11 +56,11 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
   })
 
   app.get<{ Params: RefParams }>('/deliveries/:reference', async (req, reply) => {
-    const row = rowOf(req.params.reference)
+    const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
     const state = deliveryState(row)
-    const personal = state === 'delivered' ? undefined : store.readPersonalData(row)
-    const sending = inFlight(row)
+    const personal = state === 'delivered' ? undefined : await storage.submissions.readPersonalData(row.reference)
+    const sending = sendingNow(row)
     return renderPage(reply, ctx, 'delivery', {
       pageTitle: `Referral ${row.reference}`,
       section: 'deliveries',
@@ -75,30 +78,30 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
         handled: time(row.handled_at),
         purged: time(row.purged_at)
       },
-      attempts: relay.outbox.attempts(row.id).map((a) => ({
+      attempts: (await outbox.attempts(row.id)).map((a) => ({
         ...a, outcome: OUTCOME_LABELS[a.outcome] ?? a.outcome, started: time(a.started_at), seconds: ((a.finished_at - a.started_at) / 1000).toFixed(1),
       })),
       answers: personal?.answers,
-      heldReason: relay.heldReasons[row.destination],
+      heldReason: relay.crms.notConfigured[row.destination],
       sending,
       can: {
-        retry: ['failed', 'held', 'waiting'].includes(state) && row.payload !== null && !sending,
-        handle: ['failed', 'held', 'waiting', 'partly_delivered'].includes(state),
-        release: state === 'quarantined',
+        retry: mayDo('retry', state) && row.has_personal_data && !sending,
+        handle: mayDo('handle', state),
+        release: mayDo('release', state),
       },
     })
   })
 
   app.post<{ Params: RefParams }>('/deliveries/:reference/retry', async (req, reply) => {
-    const row = rowOf(req.params.reference)
+    const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
-    if (inFlight(row)) {
+    if (sendingNow(row)) {
       // Clearing the lease of a delivery under way could send the referral twice.
       flash(req, 'warning', 'It is being sent right now. Reload this page in a few seconds to see how it went.')
-    } else if (relay.outbox.retryNow(row.reference, now().getTime())) {
+    } else if (await outbox.retryNow(row.reference, now().getTime())) {
       relay.worker.wake()
-      ctx.audit.record(actor(req), 'retry', row.reference)
-      const held = relay.heldReasons[row.destination]
+      await ctx.audit.record(actor(req), 'retry', row.reference)
+      const held = relay.crms.notConfigured[row.destination]
       flash(req, held ? 'warning' : 'success', held ? `It will be held again at once: ${held}.` : 'It is being sent again now. Reload this page in a few seconds to see how it went.')
     } else {
       flash(req, 'warning', `This referral cannot be retried: it is ${STATE_LABELS[deliveryState(row)].toLowerCase()}.`)
@@ -107,10 +110,10 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
   })
 
   app.post<{ Params: RefParams }>('/deliveries/:reference/handled', async (req, reply) => {
-    const row = rowOf(req.params.reference)
+    const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
-    if (relay.outbox.markHandled(row.reference, now().getTime())) {
-      ctx.audit.record(actor(req), 'marked handled', row.reference, `was ${deliveryState(row)}`)
+    if (await outbox.markHandled(row.reference, now().getTime())) {
+      await ctx.audit.record(actor(req), 'marked handled', row.reference, `was ${deliveryState(row)}`)
       flash(req, 'success', 'Marked as handled by hand. It will not be sent.')
     } else {
       flash(req, 'warning', `This referral cannot be marked as handled: it is ${STATE_LABELS[deliveryState(row)].toLowerCase()}.`)
@@ -119,11 +122,11 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
   })
 
   app.post<{ Params: RefParams }>('/deliveries/:reference/release', async (req, reply) => {
-    const row = rowOf(req.params.reference)
+    const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
-    if (relay.outbox.releaseQuarantined(row.reference, now().getTime())) {
+    if (await outbox.releaseQuarantined(row.reference, now().getTime())) {
       relay.worker.wake()
-      ctx.audit.record(actor(req), 'released', row.reference, row.quarantine_reason ?? undefined)
+      await ctx.audit.record(actor(req), 'released', row.reference, row.quarantine_reason ?? undefined)
       flash(req, 'success', 'Released: it is no longer quarantined and will be sent like any other referral.')
     } else {
       flash(req, 'warning', 'Only a quarantined referral can be released.')
@@ -132,19 +135,19 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
   })
 
   app.get<{ Params: RefParams }>('/deliveries/:reference/delete', async (req, reply) => {
-    const row = rowOf(req.params.reference)
-    if (!row || deliveryState(row) !== 'quarantined') return reply.callNotFound()
+    const row = await rowOf(req.params.reference)
+    if (!row || !mayDo('delete', deliveryState(row))) return reply.callNotFound()
     return renderPage(reply, ctx, 'delivery-delete', { pageTitle: `Delete referral ${row.reference}?`, section: 'deliveries', row })
   })
 
   app.post<{ Params: RefParams }>('/deliveries/:reference/delete', async (req, reply) => {
-    const row = rowOf(req.params.reference)
+    const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
-    if (!relay.outbox.deleteQuarantined(row.reference)) {
+    if (!(await outbox.deleteQuarantined(row.reference))) {
       flash(req, 'warning', 'Only a quarantined referral can be deleted.')
       return seeOther(reply, `/admin/deliveries/${row.reference}`)
     }
-    ctx.audit.record(actor(req), 'deleted', row.reference, row.quarantine_reason ?? undefined)
+    await ctx.audit.record(actor(req), 'deleted', row.reference, row.quarantine_reason ?? undefined)
     flash(req, 'success', `Referral ${row.reference} was deleted.`)
     return seeOther(reply, '/admin/deliveries?state=quarantined')
   })

@@ -12,18 +12,20 @@ import { renderEditor } from './forms.js'
 interface VersionParams { id: string, version: string }
 
 export default async function formHistoryRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
-  const versionOf = (p: VersionParams) => /^\d{1,15}$/.test(p.version) ? ctx.editor.version(p.id, Number(p.version)) : undefined
+  const versionOf = async (p: VersionParams) => /^\d{1,15}$/.test(p.version) ? ctx.editor.version(p.id, Number(p.version)) : undefined
 
   app.get<{ Params: { id: string } }>('/forms/:id/history', async (req, reply) => {
     const { id } = req.params
     const file = await ctx.editor.read(id)
-    if (!FORM_ID_PATTERN.test(id) || (!file && ctx.editor.history(id).length === 0)) return reply.callNotFound()
-    const versions = ctx.editor.history(id).map((v) => ({ ...v, replaced: ukTime(v.replaced_at) }))
+    if (!FORM_ID_PATTERN.test(id)) return reply.callNotFound()
+    const history = await ctx.editor.history(id)
+    if (!file && history.length === 0) return reply.callNotFound()
+    const versions = history.map((v) => ({ ...v, replaced: ukTime(v.replaced_at) }))
     return renderPage(reply, ctx, 'form-history', { pageTitle: `History of ${id}.yaml`, section: 'forms', id, current: file?.hash, versions })
   })
 
   app.get<{ Params: VersionParams }>('/forms/:id/history/:version', async (req, reply) => {
-    const v = versionOf(req.params)
+    const v = await versionOf(req.params)
     if (!v) return reply.callNotFound()
     return renderPage(reply, ctx, 'form-version', {
       pageTitle: `${v.form_id}.yaml as it was before ${ukTime(v.replaced_at)}`,
@@ -36,7 +38,7 @@ export default async function formHistoryRoutes (app: FastifyInstance, { ctx }: 
   })
 
   app.post<{ Params: VersionParams }>('/forms/:id/history/:version/restore', async (req, reply) => {
-    const v = versionOf(req.params)
+    const v = await versionOf(req.params)
     if (!v) return reply.callNotFound()
     const current = await ctx.editor.read(v.form_id)
     const result = await ctx.editor.save(v.form_id, v.text, current?.hash, actor(req))
@@ -50,7 +52,7 @@ export default async function formHistoryRoutes (app: FastifyInstance, { ctx }: 
         text: v.text, base: current?.hash ?? '', isNew: !current, problems: result.reason === 'invalid' ? result.problems : [], message: { kind: 'warning', text: message },
       }, result.reason === 'invalid' ? 422 : 409)
     }
-    if (!result.unchanged) ctx.audit.record(actor(req), 'form restored', v.form_id, `version ${v.hash} (saved before ${ukTime(v.replaced_at)})`)
+    if (!result.unchanged) await ctx.audit.record(actor(req), 'form restored', v.form_id, `version ${v.hash} (saved before ${ukTime(v.replaced_at)})`)
     flash(req, 'success', result.unchanged ? 'That version is the live one already.' : `Restored. The live form ${v.form_id} is the version from before ${ukTime(v.replaced_at)}.`)
     return seeOther(reply, `/admin/forms/${v.form_id}/edit`)
   })

@@ -10,23 +10,20 @@ import type { FormDefinition } from '../../forms/schema.js'
 import { applyAction, blankSubmission, checkSubmission, readAction, readSubmission, type PageError, type RawSubmission } from '../../forms/submission.js'
 import { texts } from '../../forms/texts.js'
 import { ukToday } from '../../forms/today.js'
-import { formPageView } from '../../forms/view-model.js'
-import { HONEYPOT_FIELD, QUICK_EXIT_URL } from '../forms.js'
+import { formPage } from '../../forms/view-model.js'
 import { seeOther, type RouteOptions } from './render.js'
 
 interface IdParams { id: string }
 
 function renderPreview (reply: FastifyReply, def: FormDefinition, raw: RawSubmission, errors: PageError[], notice?: string, status = 200) {
-  const t = texts[def.language ?? 'en']
-  const page = formPageView(def, raw, errors, t, `/admin/forms/${def.id}/preview`)
   return reply.code(status).view('form', {
-    ...page,
+    ...formPage(def, raw, errors, {
+      action: `/admin/forms/${def.id}/preview`,
+      hiddenInputs: [{ name: '_csrf', value: reply.generateCsrf() }],
+      notice: notice === undefined ? undefined : { text: notice, problem: false },
+      titlePrefix: 'Preview: ',
+    }),
     layout: './admin/preview-layout',
-    pageTitle: `${errors.length > 0 ? t.errorTitlePrefix(errors.length) : ''}Preview: ${def.title}`,
-    notice,
-    quickExit: def.quick_exit ? QUICK_EXIT_URL : undefined,
-    hiddenInputs: [{ name: '_csrf', value: reply.generateCsrf() }],
-    honeypot: HONEYPOT_FIELD,
     editHref: `/admin/forms/${def.id}/edit?draft`,
   })
 }

@@ -146,7 +146,7 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
     if (result.unchanged) {
       flash(req, 'success', 'There were no changes to save.')
     } else {
-      ctx.audit.record(actor(req), state.isNew ? 'form created' : 'form saved', id, `version ${result.hash}`)
+      await ctx.audit.record(actor(req), state.isNew ? 'form created' : 'form saved', id, `version ${result.hash}`)
       req.log.info({ form: id }, 'Form saved from the staff pages')
       const live = forms.get(id)?.hash === result.hash
       flash(req, live ? 'success' : 'warning', live ? `Saved. The live form ${id} now shows your changes.` : `Saved, but ${id} is not live: see the forms list.`)

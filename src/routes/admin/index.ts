@@ -13,8 +13,6 @@ import rateLimit from '@fastify/rate-limit'
 import session from '@fastify/session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify'
 import { createAuditLog } from '../../admin/audit.js'
-import type { HttpDeps } from '../../admin/connections.js'
-import { createDeliveries } from '../../admin/deliveries.js'
 import { createFormEditor } from '../../admin/form-editor.js'
 import { createSessionStore, SESSION_IDLE_MS } from '../../admin/session-store.js'
 import auditRoutes from './audit.js'
@@ -23,6 +21,7 @@ import deliveryRoutes from './deliveries.js'
 import formHistoryRoutes from './form-history.js'
 import formPreviewRoutes from './form-preview.js'
 import formRoutes from './forms.js'
+import { tooManyRequests } from '../pages.js'
 import { renderMessage, SESSION_COOKIE, type AdminContext } from './render.js'
 import signInRoutes, { SIGN_IN_PATH } from './sign-in.js'
 
@@ -31,8 +30,6 @@ export interface AdminOptions {
   sessionSecret: string
   /** Whether FORMS_DIR can be written (default: fs.access W_OK). */
   formsWritable?: (() => Promise<boolean>) | undefined
-  /** The relay's HTTP settings, so "Test connection" goes the way deliveries go. */
-  http?: HttpDeps | undefined
 }
 
 declare module 'fastify' {
@@ -52,13 +49,12 @@ declare module 'fastify' {
 }
 
 export default async function adminRoutes (app: FastifyInstance, opts: AdminOptions) {
-  const { config, forms, store, now } = app.services
+  const { config, forms, storage, now } = app.services
   const ctx: AdminContext = {
     config,
-    editor: createFormEditor({ dir: config.formsDir, registry: forms, db: store.db, now: () => now().getTime(), writable: opts.formsWritable }),
-    audit: createAuditLog(store.db, () => now().getTime()),
-    deliveries: createDeliveries(store.db),
-    http: opts.http ?? {},
+    editor: createFormEditor({ dir: config.formsDir, registry: forms, history: storage.formHistory, now: () => now().getTime(), writable: opts.formsWritable }),
+    audit: createAuditLog(storage.audit, () => now().getTime()),
+    deliveries: storage.deliveries,
   }
 
   // Never open without a password: every admin URL says how to set one.
@@ -84,7 +80,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   await app.register(session, {
     secret: opts.sessionSecret,
     cookieName: SESSION_COOKIE,
-    store: createSessionStore<Session>(store.db, { idleMs: SESSION_IDLE_MS, now: () => now().getTime() }),
+    store: createSessionStore<Session>(storage.sessions, { idleMs: SESSION_IDLE_MS, now: () => now().getTime() }),
     saveUninitialized: false,
     rolling: true,
     cookie: { path: '/admin', httpOnly: true, sameSite: 'strict', secure: config.publicUrl.startsWith('https:'), maxAge: SESSION_IDLE_MS },
@@ -92,7 +88,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   await app.register(csrf, { sessionPlugin: '@fastify/session' })
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, c) => Object.assign(new Error('Too many requests'), { statusCode: 429, retryAfter: String(Math.ceil(c.ttl / 1000)) }),
+    errorResponseBuilder: (_req, c) => tooManyRequests(c.ttl),
   })
 
   app.addHook('onRequest', async (req, reply) => {

@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { staffActor, type AuditLog } from '../../admin/audit.js'
-import type { HttpDeps } from '../../admin/connections.js'
-import { NEEDS_STAFF, type Deliveries } from '../../admin/deliveries.js'
 import type { FormEditor } from '../../admin/form-editor.js'
 import { STATE_LABELS } from '../../admin/format.js'
 import type { Config } from '../../config.js'
 import { texts } from '../../forms/texts.js'
+import { NEEDS_STAFF } from '../../outbox/delivery-state.js'
 import { PUBLIC_DIR } from '../../paths.js'
+import type { DeliveryQueries } from '../../storage/index.js'
 
 /** In the stylesheet's URL, so a new release reaches browsers (public files are cached for a day). */
 const adminCssVersion = createHash('sha256').update(readFileSync(path.join(PUBLIC_DIR, 'admin.css'))).digest('hex').slice(0, 10)
@@ -23,8 +23,7 @@ export interface AdminContext {
   config: Config
   editor: FormEditor
   audit: AuditLog
-  deliveries: Deliveries
-  http: HttpDeps
+  deliveries: DeliveryQueries
 }
 
 export interface RouteOptions { ctx: AdminContext }
@@ -48,7 +47,7 @@ export async function renderPage (reply: FastifyReply, ctx: AdminContext, templa
   const signedIn = s?.signedIn === true
   const flash = signedIn ? s?.flash : undefined
   if (flash && s) delete s.flash
-  const counts = signedIn ? ctx.deliveries.counts() : undefined
+  const counts = signedIn ? await ctx.deliveries.counts() : undefined
   const waiting = counts ? NEEDS_STAFF.filter((state) => counts[state] > 0) : []
   const attention = counts && waiting.length > 0
     ? {

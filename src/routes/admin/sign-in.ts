@@ -44,20 +44,20 @@ export default async function signInRoutes (app: FastifyInstance, { ctx }: Route
     const given = typeof req.body?.password === 'string' ? req.body.password : ''
     const expected = ctx.config.adminPassword ?? ''
     if (given === '' || expected === '' || !passwordMatches(given, expected)) {
-      ctx.audit.record(staffActor(undefined), 'sign-in failed')
+      await ctx.audit.record(staffActor(undefined), 'sign-in failed')
       req.log.info('Staff sign-in refused')
       return renderPage(reply, ctx, 'sign-in', page(req, false, given === '' ? 'Enter the staff password' : 'The password is not right'), 422)
     }
     const returnTo = req.session.returnTo
     await req.session.regenerate()
     req.session.signedIn = true
-    ctx.audit.record(actor(req), 'sign-in')
+    await ctx.audit.record(actor(req), 'sign-in')
     req.log.info('Staff signed in')
     return seeOther(reply, isOwnPage(returnTo) ? returnTo : '/admin/deliveries')
   })
 
   app.post('/sign-out', async (req, reply) => {
-    ctx.audit.record(actor(req), 'sign-out')
+    await ctx.audit.record(actor(req), 'sign-out')
     await req.session.destroy()
     reply.clearCookie(SESSION_COOKIE, { path: '/admin' })
     return seeOther(reply, `${SIGN_IN_PATH}?signed-out`)

@@ -6,7 +6,7 @@
 import { open as open_, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import type Database from 'better-sqlite3'
-import type { InsertOptions, InsertResult, NewSubmission } from './sqlite-store.js'
+import type { InsertOptions, InsertResult, NewSubmission } from '../types.js'
 
 /** The least time between the starts of two fsyncs (see createFlusher). */
 export const FSYNC_MIN_GAP_MS = 2

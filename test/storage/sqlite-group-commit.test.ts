@@ -1,5 +1,5 @@
 /**
- * Group commit (ADR 0005, src/outbox/group-commit.ts): what the speed-ups must not change. A visitor
+ * Group commit (ADR 0005, src/storage/sqlite/group-commit.ts): what the speed-ups must not change. A visitor
  * is answered only after the fsync that covers their submission; fsyncs are paced under load but one
  * after a quiet spell starts at once; a batch stores each submission once, and one failing insert
  * fails only its own request. Also the sealer the batch uses.
@@ -8,10 +8,12 @@ import { open } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFlusher, createInsertBatch } from '../../src/outbox/group-commit.js'
-import { DATABASE_FILE, openSqliteStore, type NewSubmission, type SqliteStore } from '../../src/outbox/sqlite-store.js'
 import { createSealer } from '../../src/security/encryption.js'
+import { openStorage, type NewSubmission, type Storage } from '../../src/storage/index.js'
+import { createFlusher, createInsertBatch } from '../../src/storage/sqlite/group-commit.js'
+import { DATABASE_FILE } from '../../src/storage/sqlite/index.js'
 import { tempDir } from '../helpers/app.js'
+import { sqliteOf } from '../helpers/sqlite.js'
 
 const SECRET = 'group-commit-test-secret-0123456789abcdef'
 
@@ -26,11 +28,11 @@ function submission (n: number): NewSubmission {
 }
 
 describe('the flusher (one fsync at a time, paced)', () => {
-  const stores: SqliteStore[] = []
+  const stores: Storage[] = []
   let restore: (() => void) | undefined
-  afterEach(() => {
+  afterEach(async () => {
     restore?.()
-    for (const s of stores.splice(0)) s.close()
+    for (const s of stores.splice(0)) await s.close()
   })
 
   /**
@@ -39,9 +41,9 @@ describe('the flusher (one fsync at a time, paced)', () => {
    */
   async function recordingFlusher (minGapMs: number, holdMs = 30) {
     const dir = tempDir()
-    const store = openSqliteStore(dir, createSealer(SECRET))
+    const store = openStorage({ dataDir: dir, secret: SECRET })
     stores.push(store)
-    store.insert(submission(0), Date.now()) // the -wal file exists from here
+    await store.submissions.insertMany([submission(0)], Date.now()) // the -wal file exists from here
     const file = path.join(dir, `${DATABASE_FILE}-wal`)
     const probe = await open(file, 'r')
     const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> }
@@ -93,39 +95,42 @@ describe('the flusher (one fsync at a time, paced)', () => {
 })
 
 describe('a batch of submissions', () => {
-  const stores: SqliteStore[] = []
-  afterEach(() => { for (const s of stores.splice(0)) s.close() })
+  const stores: Storage[] = []
+  afterEach(async () => { for (const s of stores.splice(0)) await s.close() })
+  const opened = (dir = tempDir()) => {
+    const store = openStorage({ dataDir: dir, secret: SECRET })
+    stores.push(store)
+    return store
+  }
 
   it('stores every submission of one turn in one transaction, each with its own reference', async () => {
-    const store = openSqliteStore(tempDir(), createSealer(SECRET))
-    stores.push(store)
+    const dir = tempDir()
+    const store = opened(dir)
     const now = Date.now()
     const results = await Promise.all(Array.from({ length: 25 }, (_, n) =>
-      store.insertOnceGrouped(submission(n), now, { nonce: `nonce-${n}`, nonceExpiresAt: now + 60_000 })))
+      store.submissions.insertOnce(submission(n), now, { nonce: `nonce-${n}`, nonceExpiresAt: now + 60_000 })))
     expect(new Set(results.map((r) => r.reference)).size).toBe(25)
     expect(results.every((r) => !r.duplicate)).toBe(true)
-    expect((store.db.prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n).toBe(25)
+    expect((sqliteOf(dir).prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n).toBe(25)
     for (const [n, r] of results.entries()) {
-      const row = store.findByReference(r.reference)!
-      expect(store.readPersonalData(row)?.answers[0]?.items[0]?.answer).toBe(`Person ${n}`)
+      expect((await store.submissions.readPersonalData(r.reference))?.answers[0]?.items[0]?.answer).toBe(`Person ${n}`)
     }
   })
 
   it('stores a token used twice in the same batch once: the second gets the first one\'s reference', async () => {
-    const store = openSqliteStore(tempDir(), createSealer(SECRET))
-    stores.push(store)
+    const dir = tempDir()
+    const store = opened(dir)
     const now = Date.now()
     const [first, second] = await Promise.all([0, 1].map((n) =>
-      store.insertOnceGrouped(submission(n), now, { nonce: 'same-nonce', nonceExpiresAt: now + 60_000 })))
+      store.submissions.insertOnce(submission(n), now, { nonce: 'same-nonce', nonceExpiresAt: now + 60_000 })))
     expect(first).toEqual({ reference: first!.reference, duplicate: false })
     expect(second).toEqual({ reference: first!.reference, duplicate: true })
-    expect((store.db.prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n).toBe(1)
+    expect((sqliteOf(dir).prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n).toBe(1)
   })
 
   it('fails only the request whose insert failed, and stores the others of its batch', async () => {
     const dir = tempDir()
-    const store = openSqliteStore(dir, createSealer(SECRET))
-    stores.push(store)
+    opened(dir)
     const db = new Database(path.join(dir, DATABASE_FILE))
     const insert = db.prepare('INSERT INTO used_tokens (nonce, reference, expires_at) VALUES (?, ?, ?)')
     let calls = 0

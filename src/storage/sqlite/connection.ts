@@ -1,0 +1,71 @@
+/**
+ * The SQLite database: one file in DATA_DIR (WAL), opened with two connections, migrated at open.
+ *
+ * `db` commits with `synchronous=FULL`: every commit is fsynced before the call returns (staff
+ * actions, the CLI). `groupDb` is for the busy paths, the visitors' submissions and the delivery
+ * worker: `synchronous=NORMAL`, and the fsync is done apart, off the event loop, shared by every commit
+ * made before it started (group commit, `flush`; docs/decisions/0005-group-commit.md). WAL checkpoints
+ * run in a thread of their own (checkpointer.ts).
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { startCheckpointer, WAL_SAFETY_PAGES } from './checkpointer.js'
+import { createFlusher } from './group-commit.js'
+import { migrate } from './migrations.js'
+
+export const DATABASE_FILE = 'referrals.db'
+
+export interface SqliteConnections {
+  file: string
+  /** Every commit fsynced before it returns. */
+  db: Database.Database
+  /**
+   * The group-commit connection: a commit is safe from a crash of the process at once, and on disk
+   * (safe from a power cut) once a `flush` started after it has resolved.
+   */
+  groupDb: Database.Database
+  /** Resolves once every commit made so far, on either connection, is on disk. */
+  flush (): Promise<void>
+  close (): void
+}
+
+function connect (file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${synchronous}`)
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  return db
+}
+
+export function openSqlite (dataDir: string): SqliteConnections {
+  mkdirSync(dataDir, { recursive: true })
+  const file = path.join(dataDir, DATABASE_FILE)
+  const db = connect(file, 'FULL')
+  migrate(db)
+  // Group commit relies on WAL (a commit is appended to the -wal file, which flush fsyncs). On a file
+  // system where SQLite cannot use WAL, the second connection commits with FULL too and flush has
+  // nothing left to do.
+  const wal = db.pragma('journal_mode', { simple: true }) === 'wal'
+  const groupDb = connect(file, wal ? 'NORMAL' : 'FULL')
+  const flusher = wal ? createFlusher(`${file}-wal`) : undefined
+  // Checkpoints in a thread of their own; the commits' own checkpoint stays, at a higher mark.
+  for (const c of [db, groupDb]) c.pragma(`wal_autocheckpoint = ${WAL_SAFETY_PAGES}`)
+  const checkpointer = wal ? startCheckpointer(file, (message) => process.emitWarning(`WAL checkpoints are back on the event loop: ${message}`)) : undefined
+  let closed = false
+  return {
+    file,
+    db,
+    groupDb,
+    flush: flusher?.flush ?? (async () => {}),
+    close () {
+      if (closed) return
+      closed = true
+      checkpointer?.stop()
+      flusher?.close()
+      groupDb.close()
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The storage contract: every piece of state the app keeps, as the rest of the app sees it. Nothing
+ * outside src/storage opens a database, writes SQL or touches the encryption of personal data: it
+ * calls these interfaces. Each has one contract test suite (test/storage/contract/) that any
+ * implementation must pass; today's is SQLite (src/storage/sqlite/).
+ *
+ * Every method returns a promise, so that an implementation on a database server can honour the same
+ * contract; the SQLite one answers at once.
+ */
+import type { CrmPayload, DeliveryOutcome, DestinationType } from '../crm/types.js'
+import type { DeliveryFacts, DeliveryState } from '../outbox/delivery-state.js'
+
+/** Staff-readable answers: sections (groups, people, the referral) of label/answer pairs. */
+export interface ReadableSection { heading: string, items: Array<{ label: string, answer: string }> }
+
+export interface NewSubmission {
+  formId: string
+  formHash: string
+  destination: DestinationType
+  payload: CrmPayload
+  answers: ReadableSection[]
+}
+
+/**
+ * A stored submission: the facts of its delivery (no personal data; see `readPersonalData`). Times are
+ * milliseconds since the epoch. Delivery state is derived from the facts (delivery-state.ts).
+ */
+export interface SubmissionRecord extends DeliveryFacts {
+  id: number
+  /** 8 characters of REFERENCE_ALPHABET: what the visitor is shown. */
+  reference: string
+  form_id: string
+  /** Which version of the form file it was made with. */
+  form_hash: string
+  destination: DestinationType
+  created_at: number
+  attempts: number
+  /** When it is due to be sent; null when nothing is due (delivered, failed, held, quarantined...). */
+  next_attempt_at: number | null
+  /** Claimed by a delivery until then (at-least-once: an expired lease is claimed again). */
+  lease_until: number | null
+  last_error: string | null
+  /** JSON of the record IDs the CRM returned. */
+  crm_ids: string | null
+  /** JSON of the IDs a multi-step delivery saved so far (Lamplight profiles), so a retry resumes. */
+  progress: string | null
+  /** When the personal data was deleted (retention). */
+  purged_at: number | null
+  /** Why a submission was kept back as probable spam (honeypot, too fast). Never sent to the CRM. */
+  quarantine_reason: string | null
+  /** Whether its payload and answers are still stored (false once purged). */
+  has_personal_data: boolean
+}
+
+/** A record claimed for delivery, with its payload opened. */
+export interface ClaimedSubmission extends SubmissionRecord { payload: CrmPayload }
+
+export interface PersonalData {
+  payload: CrmPayload
+  answers: ReadableSection[]
+  /** The CRM's answer to the delivery as it came (cut at 2,000 characters), if it sent one. */
+  crmResponse: string | undefined
+}
+
+export interface InsertOptions {
+  /** The form token's nonce: spent in the same transaction, so a token makes at most one referral. */
+  nonce?: string
+  /** When the spent nonce may be forgotten (after the token could no longer be used anyway). */
+  nonceExpiresAt?: number
+  /** Store as quarantined (probable spam): kept for staff, never delivered. */
+  quarantineReason?: string
+}
+
+export type InsertResult = { reference: string, duplicate: false } | { reference: string, duplicate: true }
+
+/** Submissions and the single-use form tokens that guard them. */
+export interface SubmissionStore {
+  /**
+   * Stores a submission durably unless its token's nonce was already spent: then nothing is stored and
+   * the reference of the referral that spent it is returned with `duplicate: true` (a double click).
+   * Resolves only once the submission is on disk: then, and only then, may the visitor be told.
+   * Concurrent calls may share one disk flush (group commit, ADR 0005).
+   */
+  insertOnce (s: NewSubmission, now: number, opts: InsertOptions): Promise<InsertResult>
+  /** Stores many submissions in one transaction, due at `now` (seeding the bench; imports). */
+  insertMany (list: NewSubmission[], now: number): Promise<string[]>
+  /** Undefined when there is no such reference. */
+  findByReference (reference: string): Promise<SubmissionRecord | undefined>
+  /** Newest first, at most `limit`. */
+  listRecent (limit: number): Promise<SubmissionRecord[]>
+  /** The opened payload, answers and CRM answer; undefined once personal data has been deleted. */
+  readPersonalData (reference: string): Promise<PersonalData | undefined>
+  /** Forgets spent nonces whose tokens have expired. Returns how many. */
+  purgeSpentTokens (now: number): Promise<number>
+}
+
+export interface AttemptRecord { submission_id: number, started_at: number, finished_at: number, outcome: string, detail: string | null }
+
+/**
+ * The submissions seen as a queue. Every change of delivery state is one statement or transaction on
+ * facts. Claims are leases: a process killed mid-delivery leaves a lease that expires, and the row is
+ * claimed again (at-least-once delivery).
+ */
+export interface OutboxStore {
+  /** Leases up to `limit` due rows (oldest due first) of these destinations for `leaseMs`. */
+  claimDue (now: number, leaseMs: number, limit: number, destinations: readonly DestinationType[]): Promise<ClaimedSubmission[]>
+  /**
+   * Records one attempt's outcome and ends the lease. `retryAt` is used for `retry` unless `maxAttempts`
+   * are used up (then it is failed). Safe from a crash of the process at once; on disk shortly after.
+   */
+  record (claim: Pick<SubmissionRecord, 'id' | 'reference'>, outcome: DeliveryOutcome, startedAt: number, now: number, retryAt: number, maxAttempts: number): Promise<void>
+  /** Saves one step's ID durably before the next step starts. */
+  saveProgress (id: number, key: string, value: string | number): Promise<void>
+  progressOf (id: number): Promise<Record<string, string | number>>
+  /** Marks every waiting row of a destination as held (no credentials). Returns how many. */
+  holdDestination (destination: DestinationType, reason: string): Promise<number>
+  /** Held rows of a destination become due at `now` (credentials now set). Returns how many. */
+  releaseHeld (destination: DestinationType, now: number): Promise<number>
+  /** Makes one row due now again (see ACTIONS.retry); false when its state or purged data forbid it. */
+  retryNow (reference: string, now: number): Promise<boolean>
+  /** Records that staff handled it by hand (see ACTIONS.handle): never sent again. */
+  markHandled (reference: string, now: number): Promise<boolean>
+  /** A quarantined row judged genuine: no longer quarantined, due now. */
+  releaseQuarantined (reference: string, now: number): Promise<boolean>
+  /** Deletes a quarantined row and its attempts for good. */
+  deleteQuarantined (reference: string): Promise<boolean>
+  /** Deletes the personal data of rows delivered (or handled by hand) before `before`. Returns how many. */
+  purgeDelivered (before: number, now: number): Promise<number>
+  /** Releases every claim (at start, under the instance lock: any claim then is a dead process's). */
+  releaseAllLeases (): Promise<number>
+  /** Oldest first. */
+  attempts (id: number): Promise<AttemptRecord[]>
+  /**
+   * The next time a row of these destinations falls due, if any. Rows being sent are left out: the
+   * end of their delivery wakes the worker.
+   */
+  nextDueAt (destinations: readonly DestinationType[]): Promise<number | undefined>
+  /** Resolves once every outcome recorded so far is on disk. */
+  flush (): Promise<void>
+}
+
+/** The facts a staff list shows; never the personal data. */
+export type DeliveryListRow = Pick<SubmissionRecord, 'reference' | 'form_id' | 'destination' | 'created_at' | 'attempts' | 'next_attempt_at'
+  | 'held_reason' | 'last_error' | 'quarantine_reason'> & { state: DeliveryState }
+
+export interface DeliveryFilter { state?: DeliveryState | undefined, form?: string | undefined }
+
+/** What the deliveries pages read. */
+export interface DeliveryQueries {
+  counts (): Promise<Record<DeliveryState, number>>
+  /** One page (`offset`, `limit`) of referrals matching the filter, newest first, and how many match in all. */
+  list (filter: DeliveryFilter, offset: number, limit: number): Promise<{ rows: DeliveryListRow[], total: number }>
+  /** The form ids that have referrals, for the filter. */
+  formIds (): Promise<string[]>
+}
+
+/** Staff sessions, keyed by their id (stored hashed, so a copy of the database holds no usable session). */
+export interface SessionStore {
+  /** The data saved under `id`, or undefined when there is none or it expired before `now`. */
+  get (id: string, now: number): Promise<string | undefined>
+  /** Saves (or replaces) the data, expiring at `expiresAt`. */
+  set (id: string, data: string, expiresAt: number): Promise<void>
+  destroy (id: string): Promise<void>
+  /** Deletes the sessions expired at `now`; returns how many. */
+  purgeExpired (now: number): Promise<number>
+}
+
+export type AuditAction =
+  | 'sign-in' | 'sign-in failed' | 'sign-out'
+  | 'form saved' | 'form created' | 'form restored'
+  | 'connection tested'
+  | 'retry' | 'marked handled' | 'released' | 'deleted'
+
+export interface AuditEntry {
+  id: number
+  at: number
+  actor: string
+  action: AuditAction
+  /** What it was done to: a form id, a reference, a destination. */
+  subject: string | null
+  /** A short outcome in plain words ("ok", "not configured", the version replaced). */
+  detail: string | null
+}
+
+/** Who did what when on the staff pages. Never a password, a key or a referral's answers. */
+export interface AuditStore {
+  record (entry: { at: number, actor: string, action: AuditAction, subject?: string | undefined, detail?: string | undefined }): Promise<void>
+  /** Newest first. */
+  list (offset: number, limit: number): Promise<AuditEntry[]>
+  count (): Promise<number>
+}
+
+export interface FormVersion { id: number, form_id: string, hash: string, replaced_at: number, replaced_by: string }
+
+/** The texts of form files that saves replaced. */
+export interface FormHistoryStore {
+  /** Keeps a replaced text; returns the new version's id. */
+  add (v: { formId: string, text: string, hash: string, replacedAt: number, replacedBy: string }): Promise<number>
+  /** Takes back a version just added (its save failed). */
+  remove (versionId: number): Promise<void>
+  /** Newest first. */
+  list (formId: string): Promise<FormVersion[]>
+  /** Undefined when that form has no such version. */
+  get (formId: string, versionId: number): Promise<(FormVersion & { text: string }) | undefined>
+}
+
+/** Every store, opened together, closed together. */
+export interface Storage {
+  submissions: SubmissionStore
+  outbox: OutboxStore
+  deliveries: DeliveryQueries
+  sessions: SessionStore
+  audit: AuditStore
+  formHistory: FormHistoryStore
+  /** true when the database answers a query. */
+  ping (): Promise<boolean>
+  /** Idempotent. */
+  close (): Promise<void>
+}
