@@ -1,9 +1,12 @@
 /**
- * One definition per field type: how its answer is read from the request body and checked.
- * `checkAnswer` is the one exhaustive dispatcher: a new type in the schema fails to compile here
- * until it is handled (the `never` check), and throws at run time if a bad definition slips through.
+ * One definition per field type (FIELD_TYPES): how its answer is read from the request body, what an
+ * empty one is, how it is checked, which template shows it and with what input attributes. A new type
+ * in the schema fails to compile until it has its entry here (the record is keyed by every FieldType),
+ * and `fieldType` throws "Unexpected field type" if a bad definition slips through at run time.
+ * Adding a field type means: its schema entry, its entry here, and (unless it is a one-line input)
+ * one partial in views/fields/.
  */
-import type { Field } from './schema.js'
+import type { Field, FieldType } from './schema.js'
 import { dateParts, type Texts } from './texts.js'
 
 /** A parsed urlencoded body: repeated names become arrays. */
@@ -30,24 +33,6 @@ function first (v: unknown): string {
 function all (v: unknown): string[] {
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string')
   return typeof v === 'string' ? [v] : []
-}
-
-/** Reads the raw answer of one field whose input is called `name` (dates add `[day]`...). */
-export function readRaw (field: Field, body: Body, name: string): RawValue {
-  switch (field.type) {
-    case 'date':
-      return { day: first(body[`${name}[day]`]), month: first(body[`${name}[month]`]), year: first(body[`${name}[year]`]) }
-    case 'checkboxes':
-      return all(body[name])
-    default:
-      return first(body[name])
-  }
-}
-
-export function emptyRaw (field: Field): RawValue {
-  if (field.type === 'date') return { day: '', month: '', year: '' }
-  if (field.type === 'checkboxes') return []
-  return ''
 }
 
 const length = (s: string) => [...s].length
@@ -90,77 +75,190 @@ function checkDate (field: Extract<Field, { type: 'date' }>, label: string, raw:
   return { ok: true, answer: { value: iso, display: `${d} ${t.months[m - 1]} ${y}` } }
 }
 
-/**
- * Checks one field's raw answer. `today` is YYYY-MM-DD in the charity's time zone; `label` names the
- * field in error messages (a person's fields say whose: "Person 2: Surname").
- * An empty answer to an optional field is `{ ok: true, answer: undefined }` (absent, never sent).
- */
-export function checkAnswer (field: Field, raw: RawValue, t: Texts, today: string, label: string = field.label): Check {
-  const str = typeof raw === 'string' ? raw : ''
-  switch (field.type) {
-    case 'text':
-    case 'textarea': {
-      const r = text(field, label, str, t, field.type === 'textarea' ? TEXTAREA_MAX_LENGTH : DEFAULT_MAX_LENGTH)
-      return typeof r === 'string' ? { ok: true, answer: { value: r, display: r } } : r
-    }
-    case 'email': {
-      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
-      if (typeof r !== 'string') return r
-      return EMAIL.test(r) ? { ok: true, answer: { value: r, display: r } } : { ok: false, message: t.err.email(label) }
-    }
-    case 'tel': {
-      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
-      if (typeof r !== 'string') return r
+/** Everything that differs between field types. `F` is the type's own field definition. */
+export interface FieldTypeDefinition<F extends Field = Field> {
+  /** One line for staff: what the visitor sees and what is checked. */
+  summary: string
+  /** The template in views/fields/ (`input` for the one-line types). */
+  partial: string
+  /** The `<input>` attributes of a one-line type. */
+  input?: { type: string, inputmode?: string, spellcheck?: boolean }
+  /** The autocomplete token used when the form file gives none. */
+  autocomplete?: string
+  /** Never marked "(optional)": a consent box and a hidden value have no such choice to offer. */
+  neverOptional?: true
+  /** Always has a hint (the date's "For example, 27 3 2007"), whether the file gives one or not. */
+  alwaysHinted?: true
+  /** Left out of the staff copy of the answers (a fixed value staff know already). */
+  notInStaffCopy?: true
+  /** The raw answer of the field whose input is called `name` (dates add `[day]`...). */
+  read (body: Body, name: string): RawValue
+  /** A blank answer, as the page first shows it. */
+  empty (): RawValue
+  /**
+   * Checks a raw answer. `today` is YYYY-MM-DD in the charity's time zone; `label` names the field in
+   * error messages. An empty answer to an optional field is `{ ok: true, answer: undefined }`.
+   */
+  check (field: F, raw: RawValue, t: Texts, today: string, label: string): Check
+}
+
+const str = (raw: RawValue) => (typeof raw === 'string' ? raw : '')
+const oneString = { read: (body: Body, name: string): RawValue => first(body[name]), empty: (): RawValue => '' }
+
+/** A one-line or multi-line text answer whose checked value is `convert(trimmed)` or an error message. */
+function textual<F extends Field & { max_length?: number }> (max: number, convert?: (value: string, field: F, label: string, t: Texts) => Check) {
+  return (field: F, raw: RawValue, t: Texts, _today: string, label: string): Check => {
+    const r = text(field, label, str(raw), t, max)
+    if (typeof r !== 'string') return r
+    return convert ? convert(r, field, label, t) : { ok: true, answer: { value: r, display: r } }
+  }
+}
+
+function chooseOne (field: FieldOf<'select' | 'radios'>, raw: RawValue, t: Texts, _today: string, label: string): Check {
+  const v = str(raw).trim()
+  if (v === '') return field.required ? { ok: false, message: t.err.choose(label) } : { ok: true, answer: undefined }
+  const option = field.options.find((o) => o.value === v)
+  return option ? { ok: true, answer: { value: option.value, display: option.label } } : { ok: false, message: t.err.option(label) }
+}
+
+type FieldOf<T extends FieldType> = Extract<Field, { type: T }>
+
+export const FIELD_TYPES: { readonly [T in FieldType]: FieldTypeDefinition<FieldOf<T>> } = {
+  text: {
+    summary: 'One line of text.',
+    partial: 'input',
+    input: { type: 'text' },
+    ...oneString,
+    check: textual(DEFAULT_MAX_LENGTH),
+  },
+  textarea: {
+    summary: 'Several lines of text.',
+    partial: 'textarea',
+    ...oneString,
+    check: textual(TEXTAREA_MAX_LENGTH),
+  },
+  email: {
+    summary: 'An email address, checked for its shape.',
+    partial: 'input',
+    input: { type: 'email', spellcheck: false },
+    autocomplete: 'email',
+    ...oneString,
+    check: textual(DEFAULT_MAX_LENGTH, (r, _f, label, t) => EMAIL.test(r) ? { ok: true, answer: { value: r, display: r } } : { ok: false, message: t.err.email(label) }),
+  },
+  tel: {
+    summary: 'A phone number: digits, spaces, brackets, dashes and a leading +.',
+    partial: 'input',
+    input: { type: 'tel' },
+    autocomplete: 'tel',
+    ...oneString,
+    check: textual(DEFAULT_MAX_LENGTH, (r, _f, label, t) => {
       const digits = r.replace(/\D/g, '').length
       return TEL_CHARS.test(r) && digits >= 7 && digits <= 15
         ? { ok: true, answer: { value: r, display: r } }
         : { ok: false, message: t.err.tel(label) }
-    }
-    case 'postcode': {
-      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
-      if (typeof r !== 'string') return r
+    }),
+  },
+  postcode: {
+    summary: 'A UK postcode, written the standard way (HR9 7US).',
+    partial: 'input',
+    input: { type: 'text', spellcheck: false },
+    autocomplete: 'postal-code',
+    ...oneString,
+    check: textual(DEFAULT_MAX_LENGTH, (r, _f, label, t) => {
       const pc = normalisePostcode(r)
       return pc ? { ok: true, answer: { value: pc, display: pc } } : { ok: false, message: t.err.postcode(label) }
-    }
-    case 'number': {
-      const r = text(field, label, str, t, DEFAULT_MAX_LENGTH)
-      if (typeof r !== 'string') return r
+    }),
+  },
+  number: {
+    summary: 'A number, with optional least and greatest values.',
+    partial: 'input',
+    input: { type: 'text', inputmode: 'decimal' },
+    ...oneString,
+    check: textual(DEFAULT_MAX_LENGTH, (r, field, label, t) => {
       const cleaned = r.replace(/,/g, '')
       if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { ok: false, message: t.err.number(label) }
       const n = Number(cleaned)
       if (field.min !== undefined && n < field.min) return { ok: false, message: t.err.numberMin(label, field.min) }
       if (field.max !== undefined && n > field.max) return { ok: false, message: t.err.numberMax(label, field.max) }
       return { ok: true, answer: { value: String(n), display: String(n) } }
-    }
-    case 'date':
-      return checkDate(field, label, typeof raw === 'object' && !Array.isArray(raw) ? raw : { day: '', month: '', year: '' }, t, today)
-    case 'select':
-    case 'radios': {
-      const v = str.trim()
-      if (v === '') return field.required ? { ok: false, message: t.err.choose(label) } : { ok: true, answer: undefined }
-      const option = field.options.find((o) => o.value === v)
-      return option ? { ok: true, answer: { value: option.value, display: option.label } } : { ok: false, message: t.err.option(label) }
-    }
-    case 'checkboxes': {
+    }),
+  },
+  date: {
+    summary: 'A date as day, month and year boxes, optionally in the past or the future.',
+    partial: 'date',
+    alwaysHinted: true,
+    read: (body, name) => ({ day: first(body[`${name}[day]`]), month: first(body[`${name}[month]`]), year: first(body[`${name}[year]`]) }),
+    empty: () => ({ day: '', month: '', year: '' }),
+    check: (field, raw, t, today, label) =>
+      checkDate(field, label, typeof raw === 'object' && !Array.isArray(raw) ? raw : { day: '', month: '', year: '' }, t, today),
+  },
+  select: {
+    summary: 'One choice from a drop-down list.',
+    partial: 'select',
+    ...oneString,
+    check: chooseOne,
+  },
+  radios: {
+    summary: 'One choice from a short list, all shown.',
+    partial: 'radios',
+    ...oneString,
+    check: chooseOne,
+  },
+  checkboxes: {
+    summary: 'Any number of choices from a list, all shown.',
+    partial: 'checkboxes',
+    read: (body, name) => all(body[name]),
+    empty: () => [],
+    check (field, raw, t, _today, label) {
       const chosen = new Set((Array.isArray(raw) ? raw : []).map((v) => v.trim()).filter((v) => v !== ''))
       if (chosen.size === 0) return field.required ? { ok: false, message: t.err.chooseSome(label) } : { ok: true, answer: undefined }
       const picked = field.options.filter((o) => chosen.has(o.value))
       if (picked.length !== chosen.size) return { ok: false, message: t.err.option(label) }
       return { ok: true, answer: { value: picked.map((o) => o.value).join(','), display: picked.map((o) => o.label).join(', ') } }
-    }
-    case 'checkbox': {
-      const ticked = str.trim() !== ''
+    },
+  },
+  checkbox: {
+    summary: 'One box to tick, such as consent.',
+    partial: 'checkbox',
+    neverOptional: true,
+    ...oneString,
+    check (field, raw, t, _today, label) {
+      const ticked = str(raw).trim() !== ''
       if (!ticked) return field.required ? { ok: false, message: t.err.tick(label) } : { ok: true, answer: undefined }
       return { ok: true, answer: { value: '1', display: t.lang === 'cy' ? 'Ydw' : 'Yes' } }
-    }
-    case 'hidden':
-      // The fixed value of the form file; whatever a client sends back is ignored.
-      return { ok: true, answer: field.value === '' ? undefined : { value: field.value, display: field.value } }
-    default: {
-      const unexpected: never = field
-      throw new Error(`Unexpected field type: ${(unexpected as { type: string }).type}`)
-    }
-  }
+    },
+  },
+  hidden: {
+    summary: 'A fixed value the visitor does not see, sent with every referral.',
+    partial: 'hidden',
+    neverOptional: true,
+    notInStaffCopy: true,
+    ...oneString,
+    // The fixed value of the form file; whatever a client sends back is ignored.
+    check: (field) => ({ ok: true, answer: field.value === '' ? undefined : { value: field.value, display: field.value } }),
+  },
+}
+
+/** The field types, in the order the spec lists them. */
+export const FIELD_TYPE_NAMES = Object.keys(FIELD_TYPES) as FieldType[]
+
+/** The one dispatcher: the definition of a field's type, or an "Unexpected field type" error. */
+export function fieldType<F extends Field> (field: F): FieldTypeDefinition<F> {
+  const definition = Object.hasOwn(FIELD_TYPES, field.type) ? FIELD_TYPES[field.type] : undefined
+  if (!definition) throw new Error(`Unexpected field type: ${String((field as { type: unknown }).type)}`)
+  return definition as unknown as FieldTypeDefinition<F>
+}
+
+export const readRaw = (field: Field, body: Body, name: string): RawValue => fieldType(field).read(body, name)
+export const emptyRaw = (field: Field): RawValue => fieldType(field).empty()
+
+/**
+ * Checks one field's raw answer. `today` is YYYY-MM-DD in the charity's time zone; `label` names the
+ * field in error messages (a person's fields say whose: "Person 2: Surname").
+ * An empty answer to an optional field is `{ ok: true, answer: undefined }` (absent, never sent).
+ */
+export function checkAnswer (field: Field, raw: RawValue, t: Texts, today: string, label: string = field.label): Check {
+  return fieldType(field).check(field, raw, t, today, label)
 }
 
 /** Whether a `show_if` condition holds, judged on the raw answers of the same list. */

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
+import { FIELD_TYPE_NAMES } from './fields.js'
 import { formSchema, type FormDefinition } from './schema.js'
 
 export interface FormProblem {
@@ -65,7 +66,7 @@ function describe (issue: z.core.$ZodIssue): string {
     case 'invalid_union':
       if (('note' in issue && issue.note === 'No matching discriminator') || ('discriminator' in issue && issue.discriminator)) {
         if (issue.path[0] === 'destination') return 'type must be charitylog or lamplight'
-        return 'type must be one of text, textarea, email, tel, postcode, number, date, select, radios, checkboxes, checkbox, hidden'
+        return `type must be one of ${FIELD_TYPE_NAMES.join(', ')}`
       }
       return 'is not in any of the allowed shapes (for show_if: {field, equals} or {field, in: [...]})'
     case 'invalid_value':

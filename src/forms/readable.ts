@@ -1,5 +1,6 @@
 /** The staff copy of a submission: every shown answer with its question, as the visitor saw it. */
 import type { ReadableSection } from '../storage/index.js'
+import { fieldType } from './fields.js'
 import type { Field, FormDefinition } from './schema.js'
 import type { Answers, CheckedSubmission } from './submission.js'
 import type { Texts } from './texts.js'
@@ -7,7 +8,7 @@ import type { Texts } from './texts.js'
 function items (fields: Field[], answers: Answers): ReadableSection['items'] {
   return fields.flatMap((f) => {
     const a = answers[f.name]
-    return a && f.type !== 'hidden' ? [{ label: f.label, answer: a.display }] : []
+    return a && !fieldType(f).notInStaffCopy ? [{ label: f.label, answer: a.display }] : []
   })
 }
 

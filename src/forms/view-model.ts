@@ -2,7 +2,7 @@
  * Everything a form page shows, worked out here so the templates only print: ids, names, values,
  * errors, hints, the add/remove buttons. Templates escape every value (Eta `<%= %>`).
  */
-import type { DateInput, RawValue } from './fields.js'
+import { fieldType, type DateInput, type RawValue } from './fields.js'
 import type { Field, FieldType, FormDefinition, PeopleGroup } from './schema.js'
 import { groupId, groupMax, groupMin, inputId, inputName, type PageError, type RawAnswers, type RawSubmission } from './submission.js'
 import { texts, type Texts } from './texts.js'
@@ -68,15 +68,6 @@ export interface FormPageView {
   t: Texts
 }
 
-const INPUT: Partial<Record<FieldType, { type: string, inputmode?: string, spellcheck?: boolean }>> = {
-  text: { type: 'text' },
-  email: { type: 'email', spellcheck: false },
-  tel: { type: 'tel' },
-  postcode: { type: 'text', spellcheck: false },
-  number: { type: 'text', inputmode: 'decimal' },
-}
-const DEFAULT_AUTOCOMPLETE: Partial<Record<FieldType, string>> = { email: 'email', tel: 'tel', postcode: 'postal-code' }
-
 export function paragraphs (text: string | undefined): string[] {
   return (text ?? '').split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p !== '')
 }
@@ -92,22 +83,23 @@ function fieldView (f: Field, list: Field[], raw: RawValue | undefined, id: stri
   errors: Map<string, string>, t: Texts): FieldView {
   const str = typeof raw === 'string' ? raw : ''
   const chosen = new Set(Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [])
-  const input = INPUT[f.type]
+  const kind = fieldType(f)
+  const input = kind.input
   const cond = f.show_if
   const values = cond ? ('equals' in cond ? [cond.equals] : cond.in) : []
   const condLabel = cond ? list.find((x) => x.name === cond.field)?.label ?? cond.field : ''
   const error = errors.get(id)
   const hint = f.hint
   const conditionHint = cond ? t.showIfHint(condLabel, values.map((v) => optionLabel(list, cond.field, v))) : undefined
-  const describedBy = [hint || f.type === 'date' ? `${id}-hint` : '', conditionHint ? `${id}-cond` : '', error ? `${id}-error` : '']
+  const describedBy = [hint || kind.alwaysHinted ? `${id}-hint` : '', conditionHint ? `${id}-cond` : '', error ? `${id}-error` : '']
     .filter(Boolean).join(' ') || undefined
   return {
     type: f.type,
-    partial: input ? 'input' : f.type,
+    partial: kind.partial,
     id,
     name: name(f.name),
     label: f.label,
-    optional: !f.required && f.type !== 'hidden' && f.type !== 'checkbox',
+    optional: !f.required && !kind.neverOptional,
     hint,
     conditionHint,
     showIf: cond ? { name: name(cond.field), values } : undefined,
@@ -117,7 +109,7 @@ function fieldView (f: Field, list: Field[], raw: RawValue | undefined, id: stri
     options: 'options' in f ? f.options.map((o, j) => ({ id: j === 0 ? id : `${id}-${j}`, value: o.value, label: o.label, checked: chosen.has(o.value) })) : [],
     inputType: input?.type ?? 'text',
     inputmode: input?.inputmode,
-    autocomplete: f.autocomplete ?? DEFAULT_AUTOCOMPLETE[f.type],
+    autocomplete: f.autocomplete ?? kind.autocomplete,
     spellcheck: input?.spellcheck,
     maxLength: 'max_length' in f ? f.max_length : undefined,
     describedBy,
