@@ -42,7 +42,7 @@ export interface AppDeps {
  * One log line per request, when it has been answered (method, path, status, time), instead of
  * Fastify's two; at `debug` for a page served or a redirect, at `info` for anything refused. At the
  * default level the log tells what happened to referrals and what went wrong, not every page view,
- * and a line per page view cost about a tenth of serving it (docs/performance.md).
+ * and a line per page view was a noticeable share of serving it (docs/performance.md).
  */
 class OneLinePerRequest extends LogController {
   override incomingRequest () {}

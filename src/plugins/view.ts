@@ -3,7 +3,7 @@
  *
  * `production: true` is what makes the cache real: without it @fastify/view reconfigures Eta with
  * `cache: false` before every render (unless NODE_ENV=production), so each page re-read and re-compiled
- * its dozen template files (95 % of a GET's time, docs/performance.md). Editing a template therefore
+ * its dozen template files, most of a GET's time (docs/performance.md). Editing a template therefore
  * needs a restart, as editing code does.
  * `assetVersion` (a hash of the CSS and JS) goes into asset URLs so a new release reaches browsers.
  */

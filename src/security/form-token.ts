@@ -2,7 +2,7 @@
  * Form tokens without cookies. Each rendered form carries `v1.<form>.<issuedAt>.<kind>.<nonce>.<mac>`,
  * an HMAC-SHA256 (key derived from SECRET_KEY) over everything before the mac. A submission needs a
  * valid token for its own form, younger than TOKEN_TTL_MS; its nonce is spent when the referral is
- * stored (src/outbox/sqlite-store.ts), so a token makes at most one referral.
+ * stored (SubmissionStore.insertOnce, src/storage), so a token makes at most one referral.
  *
  * Why not a CSRF cookie: in a cross-site iframe, Safari (and now Chrome) block third-party cookies, and
  * a cookie-based check then refuses every visitor. A token in the page needs no cookie at all.

@@ -1,8 +1,7 @@
 /**
  * WAL checkpoints off the event loop. SQLite checkpoints on its own inside the commit that takes the
  * WAL past 1,000 pages: it copies the pages into the database file and fsyncs both files while the
- * event loop waits, about 20 ms every few hundred submissions under load, and more than half the cost
- * of storing one (docs/performance.md). Here a worker thread with a connection of its own does it
+ * event loop waits: under load, more than half the cost of storing a submission (docs/performance.md). Here a worker thread with a connection of its own does it
  * instead, every CHECKPOINT_EVERY_MS: PASSIVE, so it never blocks a commit, and its fsyncs block only
  * that thread. The app's connections keep SQLite's own checkpoint as a safety net at a higher mark
  * (WAL_SAFETY_PAGES): if this thread is not keeping up, or has stopped, commits checkpoint as before;
