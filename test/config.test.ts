@@ -1,0 +1,104 @@
+/**
+ * The environment contract (src/config.ts, ../shared/spec/configuration.md): defaults, what each
+ * variable becomes, and errors that name the variable without ever printing its value.
+ */
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+function problems (env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      formsDir: './forms',
+      dataDir: './data',
+      secretKey: undefined,
+      adminPassword: undefined,
+      retryBaseDelayMs: 30000,
+      retryMaxAttempts: 20,
+      retentionDays: 7,
+      minFillSeconds: 3,
+      trustProxy: false,
+      logLevel: 'info',
+    })
+    expect(c.charitylog).toEqual({
+      apiUrl: 'https://api.dizions.co.uk/v2',
+      credentials: undefined,
+      missing: ['CHARITYLOG_SOURCE_KEY', 'CHARITYLOG_ORG_KEY', 'CHARITYLOG_USER_KEY'],
+    })
+    expect(c.lamplight).toEqual({ apiUrl: 'https://lamplight.online/api', credentials: undefined, missing: ['LAMPLIGHT_KEY', 'LAMPLIGHT_LAMPID', 'LAMPLIGHT_PROJECT'] })
+  })
+
+  it('treats an empty value as unset, as a .env file line "NAME=" means', () => {
+    expect(loadConfig({ PORT: '', HOST: '', SECRET_KEY: '', LOG_LEVEL: '' })).toMatchObject({ port: 3000, host: '127.0.0.1', secretKey: undefined, logLevel: 'info' })
+  })
+
+  it('reads every variable, trims trailing slashes from addresses, and gives credentials only when all three are set', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://forms.example.org/',
+      CHARITYLOG_API_URL: 'http://127.0.0.1:4101/v2/',
+      CHARITYLOG_SOURCE_KEY: 's',
+      CHARITYLOG_ORG_KEY: 'o',
+      CHARITYLOG_USER_KEY: 'u',
+      LAMPLIGHT_KEY: 'k',
+      LAMPLIGHT_LAMPID: '1',
+      RETRY_BASE_DELAY_MS: '5',
+      RETRY_MAX_ATTEMPTS: '2',
+      RETENTION_DAYS: '0',
+      MIN_FILL_SECONDS: '0',
+      LOG_LEVEL: 'debug',
+    })
+    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', publicUrl: 'https://forms.example.org', retryBaseDelayMs: 5, retryMaxAttempts: 2, retentionDays: 0, minFillSeconds: 0, logLevel: 'debug' })
+    expect(c.charitylog).toEqual({ apiUrl: 'http://127.0.0.1:4101/v2', credentials: { sourceKey: 's', orgKey: 'o', userKey: 'u' }, missing: [] })
+    expect(c.lamplight).toMatchObject({ credentials: undefined, missing: ['LAMPLIGHT_PROJECT'] })
+    expect(loadConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000')
+  })
+
+  it('reads TRUST_PROXY as true, false, a number of proxies, or a list of addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1'])
+    expect(problems({ TRUST_PROXY: 'everyone' })).toEqual(['TRUST_PROXY: must be true, false, a number of proxies, or a comma-separated list of proxy addresses'])
+  })
+
+  it.each([
+    ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '3.5'], ['PUBLIC_URL', 'forms.example.org'], ['PUBLIC_URL', 'ftp://x.org'],
+    ['CHARITYLOG_API_URL', 'not a url'], ['LAMPLIGHT_API_URL', 'javascript:alert(1)'], ['RETRY_BASE_DELAY_MS', '0'],
+    ['RETRY_MAX_ATTEMPTS', '-1'], ['RETENTION_DAYS', 'seven'], ['MIN_FILL_SECONDS', '601'], ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    const found = problems({ [name]: value })
+    expect(found).toHaveLength(1)
+    expect(found[0]).toMatch(new RegExp(`^${name}: `))
+  })
+
+  it('never prints the value of a secret it refuses, and lists every wrong variable at once', () => {
+    const secret = 'short-secret-XYZ'
+    const err = (() => {
+      try {
+        loadConfig({ SECRET_KEY: secret, PORT: 'abc', LOG_LEVEL: 'loud' })
+      } catch (e) {
+        return e as ConfigError
+      }
+    })()
+    expect(err).toBeInstanceOf(ConfigError)
+    expect(err!.problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'SECRET_KEY', 'LOG_LEVEL'])
+    expect(err!.problems).toContain('SECRET_KEY: must be at least 32 characters')
+    expect(err!.message).not.toContain(secret)
+    expect(err!.message).toMatch(/^Configuration is not valid:\n {2}- PORT: /)
+  })
+})
