@@ -134,22 +134,69 @@ export function statusReason (crm: CrmName, status: number, snippet: string): st
   return `${crm.name} answered ${status}, which is not its API's answer. Check ${crm.env}_API_URL`
 }
 
+const HTML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+
 /**
- * Returns a function that replaces every secret and every answer in a text with `[removed]`, so a CRM
- * echoing a header or a submitted value cannot leak it into a reason. Short numbers are kept: they are
- * IDs and codes, and removing them would garble the reason.
+ * A CRM's text with the encodings an echo of our request may come in undone, so that what is removed
+ * from it is found whatever the encoding: percent-encoding (a form body echoed: `Mary%20Ann`, `+` for a
+ * space), JSON escapes (`Si\u00e2n`, `\"`) and HTML entities (`O&#39;Neill`). Twice, for an echo of an
+ * echo (`&amp;#39;`).
  */
-export function createRedactor (values: Iterable<unknown>): (text: string) => string {
-  const secrets = [...new Set([...values].map(String))]
-    .filter((v) => v.length >= 3 && !/^\d{1,5}$/.test(v))
-    .sort((a, b) => b.length - a.length)
-  return (text) => secrets.reduce((t, s) => t.split(s).join('[removed]'), text)
+export function decodeEchoes (text: string): string {
+  let s = text
+  for (let pass = 0; pass < 2; pass++) {
+    if (/[^\s=&]+=[^&]*&/.test(s)) s = s.replace(/\+/g, ' ')
+    s = s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (m) => { try { return decodeURIComponent(m) } catch { return m } })
+    s = s.replace(/\\(["\\/])/g, '$1').replace(/\\u([0-9A-Fa-f]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    s = s.replace(/&(?:#(\d{1,7})|#x([0-9A-Fa-f]{1,6})|([a-z]{2,6}));/gi, (m, dec?: string, hex?: string, name?: string) => {
+      const code = dec !== undefined ? Number(dec) : hex !== undefined ? parseInt(hex, 16) : undefined
+      if (code !== undefined) return code <= 0x10ffff ? String.fromCodePoint(code) : m
+      return HTML_ENTITIES[name!.toLowerCase()] ?? m
+    })
+  }
+  return s
 }
 
-/** The first 200 characters of a non-2xx body, redacted, on one line. */
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+/** What personal data looks like whether or not it was one of the answers: emails, phone numbers, postcodes. */
+const LOOKS_PERSONAL = [
+  /[^\s@<>"'&=]+@[^\s@<>"'&=]+\.[a-z]{2,}/gi,
+  /\+?\d[\d ()-]{6,}\d/g,
+  /\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b/gi,
+]
+
+/**
+ * Returns a function that replaces every secret and every answer in a text with `[removed]` (matched
+ * without regard to case; values of two or three characters only as whole words), and anything that
+ * looks like an email address, a phone number or a postcode, so a CRM echoing a header or a submitted
+ * value cannot leak it into a reason. Numbers of up to five digits are kept: they are IDs and codes,
+ * and removing them would garble the reason. Decode the text first (`decodeEchoes`).
+ */
+export function createRedactor (values: Iterable<unknown>): (text: string) => string {
+  const secrets = [...new Set([...values].map((v) => String(v).trim()))]
+    .filter((v) => v.length >= 2 && !/^\d{1,5}$/.test(v))
+    .sort((a, b) => b.length - a.length)
+  const patterns = secrets.map((v) => new RegExp(v.length <= 3 ? `(?<![\\p{L}\\p{N}])${escapeRegExp(v)}(?![\\p{L}\\p{N}])` : escapeRegExp(v), 'giu'))
+  return (text) => LOOKS_PERSONAL.reduce((t, p) => t.replace(p, '[removed]'), patterns.reduce((t, p) => t.replace(p, '[removed]'), text))
+}
+
+/** At most this many characters of a CRM's text go into a reason (and so into the log and the database). */
+export const EXCERPT_CHARS = 200
+
+/** A CRM's text, decoded, redacted, on one line, cut at EXCERPT_CHARS. Never a CRM's body verbatim. */
+export function excerpt (text: string, redact: (text: string) => string): string {
+  const line = redact(decodeEchoes(text)).replace(/\s+/g, ' ').trim()
+  return line.length > EXCERPT_CHARS ? `${line.slice(0, EXCERPT_CHARS)}…` : line
+}
+
+/**
+ * What a non-2xx body says, for a reason: its own `error` or `message` text where it is JSON with one,
+ * else the body; either way as an `excerpt` (decoded, redacted, cut).
+ */
 export function bodySnippet (body: string, redact: (text: string) => string): string {
-  const line = redact(body).replace(/\s+/g, ' ').trim()
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line
+  const json = parseJson(body)
+  const own = isRecord(json) ? [json.message, json.error, json.msg].find((v) => typeof v === 'string' && v.trim() !== '') : undefined
+  return excerpt(typeof own === 'string' ? own : body, redact)
 }
 
 /** The outcome for a failure class other than `partly_delivered`. */

@@ -15,7 +15,7 @@
 import type { Dispatcher } from 'undici'
 import type { CrmAdapter, CrmPayload, DeliveryOutcome, DeliveryProgress, LamplightCredentials, LamplightProfile } from './types.js'
 import {
-  bodySnippet, classifyFailure, createHttp, createRedactor, failed, isRecord, networkReason, parseJson, statusReason,
+  bodySnippet, classifyFailure, createHttp, createRedactor, excerpt, failed, isRecord, networkReason, parseJson, statusReason,
   type ConnectionCheck, type CrmName, type HttpTimeouts,
 } from './http.js'
 
@@ -141,7 +141,7 @@ function createCaller (options: LamplightOptions): (route: string, call: Call) =
     }
     const error = readError(json)
     if (error !== undefined) {
-      const text = `${error.code}${error.msg ? `: ${redact(error.msg).slice(0, 200)}` : ''}`
+      const text = `${error.code}${error.msg ? `: ${excerpt(error.msg, redact)}` : ''}`
       const cls = classifyFailure({ type: 'lamplight', code: error.code })
       if (cls === 'partly_delivered') {
         return { ok: true, id: readId(json), partly: `Lamplight saved ${what} but not some custom fields (${text})`, data: json.data }

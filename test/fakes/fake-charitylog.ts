@@ -17,6 +17,8 @@ export const CLIENT_TYPES = [{ id: 7, name: 'Service user' }, { id: 9, name: 'Fa
 export interface CharitylogFaults extends Faults {
   /** Answer the next request with this status and body instead of handling it. */
   nextStatus (status: number, body?: string | object, contentType?: string): void
+  /** Answer the next request with this status and the request's own body repeated back (a careless CRM or proxy). */
+  echoNext (status: number): void
 }
 
 export interface FakeCharitylog extends FakeServer {
@@ -28,11 +30,17 @@ export interface FakeCharitylog extends FakeServer {
 /** Starts the fake on 127.0.0.1; `keys` are the credentials it accepts. */
 export async function startFakeCharitylog (keys: CharitylogCredentials = FAKE_CHARITYLOG_KEYS, port = 0): Promise<FakeCharitylog> {
   const referrals: FakeCharitylog['referrals'] = []
-  const canned: Reply[] = []
-  const server = await startFakeServer((req) => canned.shift() ?? handle(req), port)
+  const canned: Array<Reply | ((req: RecordedRequest) => Reply)> = []
+  const server = await startFakeServer((req) => {
+    const next = canned.shift()
+    return next === undefined ? handle(req) : typeof next === 'function' ? next(req) : next
+  }, port)
   const faults: CharitylogFaults = Object.assign(server.faults, {
     nextStatus (status: number, body: string | object = '', contentType?: string) {
       canned.push({ status, body, ...(contentType !== undefined && { contentType }) })
+    },
+    echoNext (status: number) {
+      canned.push((req) => ({ status, body: `Could not import: ${req.rawBody}`, contentType: 'text/plain' }))
     },
   })
   return { ...server, faults, referrals }

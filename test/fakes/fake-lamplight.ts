@@ -44,6 +44,11 @@ export interface LamplightFaults extends Faults {
   nextError (route: LamplightRoute, code: number, options?: InjectOptions): void
   /** Answer the next request to `route` with a bare HTTP status and a plain-text body (a proxy's 503). */
   failNextOn (route: LamplightRoute, status?: number, options?: Pick<InjectOptions, 'skip'>): void
+  /**
+   * Answer the next request to `route` with this error code and a `msg` that repeats the fields sent,
+   * JSON-escaped as a PHP json_encode writes them (`"first_name":"Si\u00e2n"`).
+   */
+  echoNext (route: LamplightRoute, code: number): void
   /** How people/add returns the new ID: `{"data":1}`, `{"data":"1"}` or `{"data":{"id":1}}`. */
   profileIdShape: 'number' | 'string' | 'object'
 }
@@ -58,7 +63,7 @@ export interface FakeLamplight extends FakeServer {
 export async function startFakeLamplight (keys: LamplightCredentials = FAKE_LAMPLIGHT_KEYS, port = 0): Promise<FakeLamplight> {
   const profiles: FakeLamplight['profiles'] = []
   const referrals: FakeLamplight['referrals'] = []
-  const injected: Array<{ route: LamplightRoute, code: number | undefined, status: number, withId: boolean, skip: number }> = []
+  const injected: Array<{ route: LamplightRoute, code: number | undefined, status: number, withId: boolean, skip: number, echo?: boolean }> = []
   const server = await startFakeServer(handle, port)
   const faults: LamplightFaults = Object.assign(server.faults, {
     nextError (route: LamplightRoute, code: number, options: InjectOptions = {}) {
@@ -66,6 +71,9 @@ export async function startFakeLamplight (keys: LamplightCredentials = FAKE_LAMP
     },
     failNextOn (route: LamplightRoute, status = 503, options: Pick<InjectOptions, 'skip'> = {}) {
       injected.push({ route, code: undefined, status, withId: false, skip: options.skip ?? 0 })
+    },
+    echoNext (route: LamplightRoute, code: number) {
+      injected.push({ route, code, status: 400, withId: false, skip: 0, echo: true })
     },
     profileIdShape: 'number' as LamplightFaults['profileIdShape'],
   })
@@ -87,6 +95,10 @@ export async function startFakeLamplight (keys: LamplightCredentials = FAKE_LAMP
 
     const fault = takeFault(route)
     if (fault?.code === undefined && fault) return { status: fault.status, body: 'Service Unavailable' }
+    if (fault?.echo) {
+      const escaped = JSON.stringify(fields).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      return { status: fault.status, body: `{"error":${fault.code},"msg":${JSON.stringify(`Invalid data: ${escaped}`)}}`, contentType: 'application/json' }
+    }
     if (fault?.code !== undefined && fault.code !== 1058) return error(fault.code, fault.status)
     const partly = fault ? { error: 1058, msg: MESSAGES[1058] } : {}
     return route === 'people/add' ? addPerson(fields, partly, fault?.withId ?? true) : addReferral(fields, partly, fault?.withId ?? true)

@@ -127,7 +127,7 @@ describe('Charitylog failure classes', () => {
     const ref = await send(t)
     const row = await waitForRow(t, ref, 'failed', (r) => r.failed_at !== null)
     expect(row.attempts).toBe(1)
-    expect(row.last_error).toBe('Charitylog refused the referral (400): {"error":"Person 1: date_of_birth is not valid"}')
+    expect(row.last_error).toBe('Charitylog refused the referral (400): Person 1: date_of_birth is not valid')
     expect(deliveryState(row)).toBe('failed')
     await settled(t)
     expect(f.requests).toHaveLength(1)

@@ -27,6 +27,8 @@ export interface SqliteConnections {
   groupDb: Database.Database
   /** Resolves once every commit made so far, on either connection, is on disk. */
   flush (): Promise<void>
+  /** Copies the WAL into the database and truncates it, so no old page image stays behind (best effort). */
+  scrubWal (): void
   close (): void
 }
 
@@ -43,6 +45,9 @@ export function openSqlite (dataDir: string): SqliteConnections {
   mkdirSync(dataDir, { recursive: true })
   const file = path.join(dataDir, DATABASE_FILE)
   const db = connect(file, 'FULL')
+  // Deleted content (the retention purge, expired sessions and tokens) is overwritten with zeros on
+  // this connection, where every delete is made, instead of lingering in free space.
+  db.pragma('secure_delete = ON')
   migrate(db)
   // Group commit relies on WAL (a commit is appended to the -wal file, which flush fsyncs). On a file
   // system where SQLite cannot use WAL, the second connection commits with FULL too and flush has
@@ -59,6 +64,13 @@ export function openSqlite (dataDir: string): SqliteConnections {
     db,
     groupDb,
     flush: flusher?.flush ?? (async () => {}),
+    scrubWal () {
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)')
+      } catch {
+        // Busy (a long reader): the next purge, or the checkpoint thread, will get there.
+      }
+    },
     close () {
       if (closed) return
       closed = true

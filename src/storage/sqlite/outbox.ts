@@ -81,8 +81,18 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
   const releaseStmt = db.prepare(`UPDATE submissions SET quarantined_at = NULL, next_attempt_at = ?, lease_until = NULL
     WHERE reference = ? AND ${stateInSql(ACTIONS.release)} AND payload IS NOT NULL`)
   const deleteStmt = db.prepare(`DELETE FROM submissions WHERE reference = ? AND ${stateInSql(ACTIONS.delete)}`)
-  const purgeStmt = db.prepare(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL, purged_at = ?
-    WHERE coalesce(delivered_at, handled_at) < ? AND purged_at IS NULL`)
+  // Everything that came from the visitor's answers or from the CRM's answers about them goes: the
+  // sealed columns, the saved IDs, and the reasons (a CRM may have echoed an answer in a way the
+  // redactor did not recognise). The facts of the delivery stay.
+  const PURGEABLE = 'coalesce(delivered_at, handled_at) < @before AND purged_at IS NULL'
+  const purgeAttemptsStmt = db.prepare(`UPDATE delivery_attempts SET detail = NULL
+    WHERE detail IS NOT NULL AND submission_id IN (SELECT id FROM submissions WHERE ${PURGEABLE})`)
+  const purgeStmt = db.prepare(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL,
+    last_error = NULL, held_reason = NULL, purged_at = @now WHERE ${PURGEABLE}`)
+  const purge = db.transaction((before: number, now: number) => {
+    purgeAttemptsStmt.run({ before })
+    return purgeStmt.run({ before, now }).changes
+  })
   const releaseLeasesStmt = db.prepare('UPDATE submissions SET lease_until = NULL WHERE lease_until IS NOT NULL')
   const attemptsStmt = db.prepare('SELECT submission_id, started_at, finished_at, outcome, detail FROM delivery_attempts WHERE submission_id = ? ORDER BY id')
 
@@ -159,7 +169,11 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
       return deleteStmt.run(reference).changes === 1
     },
     async purgeDelivered (before, now) {
-      return purgeStmt.run(now, before).changes
+      const n = purge(before, now)
+      // The old page images stay in the WAL until it is checkpointed and reset: do it now, so the
+      // deleted data leaves the files too (the pages themselves are zeroed: secure_delete, connection.ts).
+      if (n > 0) c.scrubWal()
+      return n
     },
     async releaseAllLeases () {
       return releaseLeasesStmt.run().changes

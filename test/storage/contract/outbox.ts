@@ -171,7 +171,7 @@ export function outboxStoreContract (name: string, open: OpenStorage) {
       expect(await stateOf(s, failed)).toBe('failed')
     })
 
-    it('deletes the personal data of referrals delivered or handled before the cut-off, keeping the facts', async () => {
+    it('deletes the personal data of referrals delivered or handled before the cut-off, and the reasons with it, keeping the facts', async () => {
       const s = await storage()
       const delivered = await referral(s, 'delivered')
       const handled = await referral(s, 'failed')
@@ -181,8 +181,11 @@ export function outboxStoreContract (name: string, open: OpenStorage) {
       expect(await s.outbox.purgeDelivered(T0 + 50_000, T0 + 200_000)).toBe(2)
       for (const ref of [delivered, handled]) {
         expect(await s.submissions.readPersonalData(ref)).toBeUndefined()
-        expect(await s.submissions.findByReference(ref)).toMatchObject({ has_personal_data: false, purged_at: T0 + 200_000, progress: null })
+        const r = (await s.submissions.findByReference(ref))!
+        expect(r).toMatchObject({ has_personal_data: false, purged_at: T0 + 200_000, progress: null, last_error: null, held_reason: null })
+        expect((await s.outbox.attempts(r.id)).map((a) => [a.outcome, a.detail])).toEqual([[ref === handled ? 'rejected' : 'delivered', null]])
       }
+      expect((await s.submissions.findByReference(failed))?.last_error).toBe('Charitylog answered 400')
       expect(await stateOf(s, delivered)).toBe('delivered')
       expect((await s.submissions.findByReference(delivered))?.crm_ids).toBe('{"id":5000}')
       for (const ref of [failed, recent]) expect((await s.submissions.readPersonalData(ref))?.payload).toEqual(submission().payload)
