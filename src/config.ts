@@ -17,7 +17,8 @@ const envSchema = z.object({
   FORMS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./forms')),
   DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./data')),
   SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  ADMIN_PASSWORD: optionalString,
+  // NCSC: length, not composition rules. The staff accounts will hold their own passwords to the same rule.
+  ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters (a few words make a good one)').optional()),
   CHARITYLOG_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).default('https://api.dizions.co.uk/v2')),
   CHARITYLOG_SOURCE_KEY: optionalString,
   CHARITYLOG_ORG_KEY: optionalString,

@@ -86,6 +86,11 @@ describe('loadConfig', () => {
     expect(found[0]).toMatch(new RegExp(`^${name}: `))
   })
 
+  it('refuses a staff password shorter than 12 characters, without printing it', () => {
+    expect(problems({ ADMIN_PASSWORD: 'hunter2hunt' })).toEqual(['ADMIN_PASSWORD: must be at least 12 characters (a few words make a good one)'])
+    expect(loadConfig({ ADMIN_PASSWORD: 'twelve chars' }).adminPassword).toBe('twelve chars')
+  })
+
   it('never prints the value of a secret it refuses, and lists every wrong variable at once', () => {
     const secret = 'short-secret-XYZ'
     const err = (() => {

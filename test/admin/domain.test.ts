@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { numberedLines } from '../../src/admin/form-editor.js'
 import { createSessionStore } from '../../src/admin/session-store.js'
+import { createSignInThrottle, createSignInTokens, FAILURES_PER_HOUR, FREE_FAILURES, MAX_DELAY_MS, SIGN_IN_TOKEN_TTL_MS } from '../../src/admin/sign-in-guard.js'
 import { passwordMatches } from '../../src/routes/admin/sign-in.js'
 import { openStorage, type Storage } from '../../src/storage/index.js'
 import { tempDir } from '../helpers/app.js'
@@ -77,5 +78,44 @@ describe('the numbered listing', () => {
       { number: 1, text: 'a: 1', problems: [] },
       { number: 2, text: 'b: 2', problems: ['b: is wrong', 'ends too soon'] },
     ])
+  })
+})
+
+describe('the sign-in guard', () => {
+  it('accepts a form token only with its own cookie, for an hour', () => {
+    const tokens = createSignInTokens('a-session-secret-of-at-least-32-characters')
+    const a = tokens.issue(1_000_000)
+    const b = tokens.issue(1_000_000)
+    expect(tokens.verify(a.token, a.nonce, 1_000_000 + 60_000)).toBe(true)
+    expect(tokens.verify(a.token, b.nonce, 1_000_000)).toBe(false)
+    expect(tokens.verify(a.token, undefined, 1_000_000)).toBe(false)
+    expect(tokens.verify(a.token, a.nonce, 1_000_000 + SIGN_IN_TOKEN_TTL_MS + 1)).toBe(false)
+    expect(tokens.verify(a.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), a.nonce, 1_000_000)).toBe(false)
+    expect(createSignInTokens('another-secret-of-at-least-32-characters!').verify(a.token, a.nonce, 1_000_000)).toBe(false)
+  })
+
+  it('delays an account after five wrong passwords, doubling up to 15 minutes, and forgets them on a right one', () => {
+    const throttle = createSignInThrottle()
+    let now = 0
+    for (let i = 0; i < FREE_FAILURES; i++) {
+      expect(throttle.waitMs('a', now)).toBe(0)
+      throttle.failed('a', now)
+    }
+    expect(throttle.waitMs('a', now)).toBe(1000)
+    expect(throttle.waitMs('b', now)).toBe(0)
+    for (let i = 0; i < 20; i++) {
+      now += throttle.waitMs('a', now)
+      throttle.failed('a', now)
+    }
+    expect(throttle.waitMs('a', now)).toBe(MAX_DELAY_MS)
+    throttle.succeeded('a')
+    expect(throttle.waitMs('a', now)).toBe(0)
+  })
+
+  it('makes every account wait once there have been 100 wrong passwords in an hour, until the oldest is an hour old', () => {
+    const throttle = createSignInThrottle()
+    for (let i = 0; i < FAILURES_PER_HOUR; i++) throttle.failed(`account-${i}`, i * 1000)
+    expect(throttle.waitMs('someone-new', 100_000)).toBe(60 * 60 * 1000 - 100_000)
+    expect(throttle.waitMs('someone-new', 60 * 60 * 1000)).toBe(0)
   })
 })

@@ -75,22 +75,29 @@ export function csrfIn (html: string): string | undefined {
   return /name="_csrf" value="([^"]*)"/.exec(html)?.[1]
 }
 
-/** A browser in miniature: one cookie jar (the staff cookie), the last CSRF token seen. */
+/** A browser in miniature: one cookie jar (the staff cookie, the sign-in form's), the last CSRF token seen. */
 export class Staff {
-  cookie: string | undefined
+  readonly jar = new Map<string, string>()
   csrf: string | undefined
   constructor (readonly app: FastifyInstance) {}
 
+  /** The staff session cookie, if there is one. */
+  get cookie (): string | undefined {
+    return this.jar.get('rf_admin')
+  }
+
   private keep (res: LightMyRequestResponse): LightMyRequestResponse {
-    const c = res.cookies.find((k) => k.name === 'rf_admin')
-    if (c) this.cookie = c.value === '' || (c.expires && c.expires.getTime() < Date.now()) ? undefined : c.value
+    for (const c of res.cookies) {
+      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.jar.delete(c.name)
+      else this.jar.set(c.name, c.value)
+    }
     const token = csrfIn(res.body)
     if (token) this.csrf = token
     return res
   }
 
   private headers (): Record<string, string> {
-    return this.cookie ? { cookie: `rf_admin=${this.cookie}` } : {}
+    return this.jar.size > 0 ? { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}
   }
 
   async get (url: string): Promise<LightMyRequestResponse> {

@@ -47,7 +47,7 @@ describe('signing in', () => {
     for (const url of GET_PAGES) {
       const res = await t.app.inject(url)
       expect(res.statusCode, url).toBe(303)
-      expect(res.headers.location).toBe('/admin/sign-in')
+      expect(res.headers.location).toBe(url === '/admin' ? '/admin/sign-in' : `/admin/sign-in?return=${encodeURIComponent(url)}`)
     }
   })
 
@@ -62,14 +62,18 @@ describe('signing in', () => {
     }
   })
 
-  it('shows a labelled password field and sets an HttpOnly, SameSite=Strict cookie scoped to /admin', async () => {
+  it('shows a labelled password field, with the form\'s own cookie (no session yet), and signs in with an HttpOnly, SameSite=Strict cookie scoped to /admin', async () => {
     const t = await build()
     const res = await t.app.inject('/admin/sign-in')
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('<label class="label" for="password">Staff password</label>')
     expect(res.body).toMatch(/<input[^>]*id="password"[^>]*type="password"[^>]*autocomplete="current-password"/)
-    const cookie = String(res.headers['set-cookie'])
-    expect(cookie).toMatch(/^rf_admin=/)
+    const formCookie = String(res.headers['set-cookie'])
+    expect(formCookie).toMatch(/^rf_signin=[\w-]+; Max-Age=3600; Path=\/admin\/sign-in; HttpOnly; SameSite=Strict$/)
+    const staff = new Staff(t.app)
+    const signIn = await staff.signIn()
+    const cookie = String(signIn.headers['set-cookie'])
+    expect(cookie).toMatch(/(^|,)rf_admin=/)
     expect(cookie).toContain('Path=/admin')
     expect(cookie).toContain('HttpOnly')
     expect(cookie).toContain('SameSite=Strict')
@@ -131,9 +135,18 @@ describe('signing in', () => {
   it('returns to the page first asked for after signing in', async () => {
     const t = await build()
     const staff = new Staff(t.app)
-    expect((await staff.get('/admin/deliveries?state=failed')).headers.location).toBe('/admin/sign-in')
-    const res = await staff.signIn()
+    const asked = await staff.get('/admin/deliveries?state=failed')
+    expect(asked.headers.location).toBe('/admin/sign-in?return=%2Fadmin%2Fdeliveries%3Fstate%3Dfailed')
+    const page = await staff.get(String(asked.headers.location))
+    expect(page.body).toContain('<input type="hidden" name="return" value="/admin/deliveries?state=failed">')
+    const res = await staff.post('/admin/sign-in', { password: PASSWORD, return: '/admin/deliveries?state=failed' })
     expect(res.headers.location).toBe('/admin/deliveries?state=failed')
+    // Never another site, whatever the link says.
+    for (const evil of ['//evil.example/admin', 'https://evil.example/', '/admin\\@evil.example', '/forms/x']) {
+      const other = new Staff(t.app)
+      await other.get(`/admin/sign-in?return=${encodeURIComponent(evil)}`)
+      expect((await other.post('/admin/sign-in', { password: PASSWORD, return: evil })).headers.location, evil).toBe('/admin/deliveries')
+    }
   })
 
   it('signs out: the session is gone, the cookie cleared and the sign-out recorded', async () => {
@@ -193,17 +206,62 @@ describe('CSRF', () => {
   })
 })
 
-describe('rate limit', () => {
+describe('limits', () => {
   it('refuses the 11th sign-in attempt from one address within 15 minutes with 429', async () => {
     const t = await build()
     const staff = new Staff(t.app)
     await staff.get('/admin/sign-in')
-    for (let i = 0; i < 10; i++) expect((await staff.post('/admin/sign-in', { password: `guess ${i}` })).statusCode).toBe(422)
+    for (let i = 0; i < 10; i++) expect((await staff.post('/admin/sign-in', { password: '' })).statusCode).toBe(422)
     const res = await staff.post('/admin/sign-in', { password: PASSWORD })
     expect(res.statusCode).toBe(429)
     expect(res.headers['retry-after']).toMatch(/^\d+$/)
     expect(res.body).toContain('Too many attempts')
+    // Another address is not held up by this one.
+    const elsewhere = await t.app.inject({ url: '/admin/sign-in', remoteAddress: '203.0.113.9' })
+    expect(elsewhere.statusCode).toBe(200)
   })
+
+  it('after five wrong passwords in a row, makes each next try wait longer (1 s, 2 s…) from any address, then lets the right one in', async () => {
+    let at = Date.parse('2026-06-15T12:00:00Z')
+    const t = await build({ clock: () => new Date(at) })
+    const staff = new Staff(t.app)
+    await staff.get('/admin/sign-in')
+    for (let i = 0; i < 5; i++) expect((await staff.post('/admin/sign-in', { password: `guess ${i}` })).statusCode).toBe(422)
+    const held = await staff.post('/admin/sign-in', { password: PASSWORD })
+    expect(held.statusCode).toBe(429)
+    expect(held.headers['retry-after']).toBe('1')
+    expect(held.body).toContain('too many wrong passwords')
+    at += 1000
+    expect((await staff.post('/admin/sign-in', { password: 'guess 5' })).statusCode).toBe(422)
+    at += 1000
+    expect((await staff.post('/admin/sign-in', { password: PASSWORD })).statusCode).toBe(429) // now 2 s
+    at += 1000
+    const ok = await staff.post('/admin/sign-in', { password: PASSWORD })
+    expect(ok.statusCode).toBe(303)
+    expect(ok.headers.location).toBe('/admin/deliveries')
+  })
+
+  it('limits the staff pages per address, without a row written for anyone who has not signed in', async () => {
+    const t = await build()
+    for (let i = 0; i < 300; i++) expect((await t.app.inject({ url: '/admin/forms', remoteAddress: '198.51.100.7' })).statusCode).toBe(303)
+    const refused = await t.app.inject({ url: '/admin/forms', remoteAddress: '198.51.100.7' })
+    expect(refused.statusCode).toBe(429)
+    expect(refused.body).toContain('too many requests from your connection')
+    expect(sqliteOf(t.app).prepare('SELECT count(*) FROM admin_sessions').pluck().get()).toBe(0)
+  })
+
+  it('writes no session row for 5,000 anonymous requests to the staff pages, the sign-in page included', async () => {
+    const t = await build()
+    const urls = ['/admin', '/admin/sign-in', '/admin/deliveries', '/admin/forms/carers-referral/edit', '/admin/no-such-page']
+    const statuses = new Map<number, number>()
+    for (let i = 0; i < 5000; i++) {
+      const res = await t.app.inject({ url: urls[i % urls.length]!, remoteAddress: `10.9.${Math.floor(i / 250)}.1` })
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+      expect(String(res.headers['set-cookie'] ?? '')).not.toContain('rf_admin=')
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 1000, 303: 4000 })
+    expect(sqliteOf(t.app).prepare('SELECT count(*) FROM admin_sessions').pluck().get()).toBe(0)
+  }, 60_000)
 })
 
 describe('headers', () => {

@@ -2,9 +2,11 @@
  * The staff pages under /admin: one encapsulated plugin, so its cookie, session, CSRF and rate-limit
  * plugins and its hooks reach no public page (the public forms set no cookie at all: ADR 0002).
  *
- * Order of the guards on every request: no ADMIN_PASSWORD → 503 page, before anything else; the
- * session (cookie `rf_admin`, path /admin, HttpOnly, SameSite=Strict, Secure when PUBLIC_URL is https,
- * 8 hours idle); not signed in → 303 to the sign-in page; every POST → CSRF token checked (403).
+ * Order of the guards on every request: no ADMIN_PASSWORD → 503 page, before anything else; a limit
+ * of requests per client address; the session (cookie `rf_admin`, path /admin, HttpOnly,
+ * SameSite=Strict, Secure when PUBLIC_URL is https, 8 hours idle), never stored before a sign-in;
+ * not signed in → 303 to the sign-in page (the page asked for in `?return=`); every POST of a signed-in
+ * session → CSRF token checked (403); the sign-in form has its own check (sign-in-guard.ts).
  * Every answer: `Cache-Control: no-store`, never framable, not indexed.
  */
 import cookie from '@fastify/cookie'
@@ -23,7 +25,7 @@ import formPreviewRoutes from './form-preview.js'
 import formRoutes from './forms.js'
 import { tooManyRequests } from '../pages.js'
 import { renderMessage, SESSION_COOKIE, type AdminContext } from './render.js'
-import signInRoutes, { SIGN_IN_PATH } from './sign-in.js'
+import signInRoutes, { SIGN_IN_PATH, signInUrl } from './sign-in.js'
 
 export interface AdminOptions {
   /** At least 32 characters: signs the session cookie (derived from SECRET_KEY by the app). */
@@ -35,8 +37,6 @@ export interface AdminOptions {
 declare module 'fastify' {
   interface Session {
     signedIn?: boolean
-    /** The page asked for before signing in (always one of ours, under /admin). */
-    returnTo?: string
     /** A message for the next page shown (after a redirect). */
     flash?: { kind: 'success' | 'warning', text: string }
     /** Edited, unsaved YAML per form id (for the preview and the way back from it). */
@@ -48,10 +48,14 @@ declare module 'fastify' {
   }
 }
 
+/** Requests to the staff pages per client address per minute: far more than a person clicks. */
+export const ADMIN_REQUESTS_PER_MINUTE = 300
+
 export default async function adminRoutes (app: FastifyInstance, opts: AdminOptions) {
   const { config, forms, storage, now } = app.services
   const ctx: AdminContext = {
     config,
+    sessionSecret: opts.sessionSecret,
     editor: createFormEditor({ dir: config.formsDir, registry: forms, history: storage.formHistory, now: () => now().getTime(), writable: opts.formsWritable }),
     audit: createAuditLog(storage.audit, () => now().getTime()),
     deliveries: storage.deliveries,
@@ -76,7 +80,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     return payload
   })
 
-  await app.register(cookie)
+  await app.register(cookie, { secret: opts.sessionSecret })
   await app.register(session, {
     secret: opts.sessionSecret,
     cookieName: SESSION_COOKIE,
@@ -86,18 +90,16 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     cookie: { path: '/admin', httpOnly: true, sameSite: 'strict', secure: config.publicUrl.startsWith('https:'), maxAge: SESSION_IDLE_MS },
   })
   await app.register(csrf, { sessionPlugin: '@fastify/session' })
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, c) => tooManyRequests(c.ttl),
-  })
+  // Every staff URL, per client address (the sign-in POST has its own, lower limit).
+  await app.register(rateLimit, { global: true, max: ADMIN_REQUESTS_PER_MINUTE, timeWindow: 60 * 1000, errorResponseBuilder: (_req, c) => tooManyRequests(c.ttl) })
 
-  app.addHook('onRequest', async (req, reply) => {
+  // After the rate limit (a route's own onRequest hook), so a flood of anonymous requests is limited too.
+  app.addHook('preParsing', async (req, reply) => {
     if (req.routeOptions.config.adminPublic || req.session?.signedIn === true) return
-    if (req.method === 'GET' && req.session && req.url.startsWith('/admin')) req.session.returnTo = req.url
-    return reply.code(303).header('location', SIGN_IN_PATH).send()
+    return reply.code(303).header('location', req.method === 'GET' ? signInUrl(req.url) : SIGN_IN_PATH).send()
   })
   app.addHook('preHandler', (req, reply, done) => {
-    if (req.method === 'POST') app.csrfProtection(req, reply, done)
+    if (req.method === 'POST' && !req.routeOptions.config.adminPublic) app.csrfProtection(req, reply, done)
     else done()
   })
 
@@ -108,7 +110,9 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     const status = err.statusCode ?? 500
     if (status === 429) {
       if (err.retryAfter) reply.header('retry-after', err.retryAfter)
-      return renderMessage(reply, ctx, 429, 'Too many attempts', ['There have been too many sign-in attempts from your connection. Wait 15 minutes, then try again.'])
+      return renderMessage(reply, ctx, 429, 'Too many attempts', [req.routeOptions.url === SIGN_IN_PATH
+        ? 'There have been too many sign-in attempts from your connection. Wait 15 minutes, then try again.'
+        : 'There have been too many requests from your connection. Wait a minute, then try again.'])
     }
     if (err.code === 'FST_CSRF_MISSING_SECRET' || err.code === 'FST_CSRF_INVALID_TOKEN') {
       req.log.info({ code: err.code }, 'Staff page form refused: CSRF token missing or wrong')

@@ -21,6 +21,8 @@ const adminCssVersion = createHash('sha256').update(readFileSync(path.join(PUBLI
 /** What the admin route files share (built once by the admin plugin). */
 export interface AdminContext {
   config: Config
+  /** At least 32 characters, derived from SECRET_KEY: signs the session cookie and the sign-in form's token. */
+  sessionSecret: string
   editor: FormEditor
   audit: AuditLog
   deliveries: DeliveryQueries
@@ -58,8 +60,9 @@ export async function renderPage (reply: FastifyReply, ctx: AdminContext, templa
   return reply.code(status).view(`admin/${template}`, {
     ...data,
     signedIn,
-    // A Session object exists on every admin URL once the session plugin has run (not on the 503 page).
-    csrf: s && typeof s.sessionId === 'string' ? reply.generateCsrf() : '',
+    // Only for a session that is signed in: making a token stores its secret in the session, and
+    // nothing is stored for a visitor who has not signed in.
+    csrf: signedIn ? reply.generateCsrf() : '',
     navItems: signedIn ? NAV.map((n) => ({ ...n, current: n.section === data.section })) : [],
     attention,
     flash,
