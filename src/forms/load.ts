@@ -4,7 +4,7 @@
  * plain English. One broken file never stops the others (`loadFormsDir`).
  */
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
@@ -82,9 +82,87 @@ function describe (issue: z.core.$ZodIssue): string {
   }
 }
 
+/** The largest form file read: the examples are 2 KB; a form of 200 questions is under 40 KB. */
+export const MAX_FORM_BYTES = 256 * 1024
+/** The deepest nesting a form file may have (the examples have 6 levels). */
+export const MAX_NESTING = 50
+/** Aliases (`*name`) the document may expand: YAML's own defence against an "alias bomb". */
+const MAX_ALIAS_COUNT = 100
+
+/**
+ * How deeply the text nests, read before the YAML parser sees it (whose recursion a deep enough text
+ * exhausts, taking the process with it): indentation levels and `- ` items of block collections, plus
+ * `[`/`{` of flow collections, outside quoted scalars and comments. An estimate that can only err high.
+ */
+export function nestingDepth (text: string): number {
+  const indents: number[] = []
+  let flow = 0
+  let max = 0
+  let quote: '"' | "'" | undefined
+  for (const line of text.split('\n')) {
+    if (flow === 0 && quote === undefined) {
+      const m = /^([ \t]*)((?:[-?:][ \t]+)*)(.?)/.exec(line)!
+      if (m[3] !== '' && m[3] !== '#') {
+        const indent = m[1]!.length + m[2]!.length
+        while (indents.length > 0 && indents.at(-1)! >= indent) indents.pop()
+        indents.push(indent)
+        max = Math.max(max, indents.length + m[2]!.replace(/[ \t]/g, '').length)
+      }
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!
+      if (quote !== undefined) {
+        if (c === '\\' && quote === '"') i++
+        else if (c === quote) quote = undefined
+        continue
+      }
+      const before = i === 0 ? ' ' : line[i - 1]!
+      if (c === '#' && /[ \t]/.test(before)) break
+      if ((c === '"' || c === "'") && /[ \t[{,:]/.test(before)) quote = c
+      else if (c === '[' || c === '{') max = Math.max(max, indents.length + ++flow)
+      else if ((c === ']' || c === '}') && flow > 0) flow--
+    }
+  }
+  return max
+}
+
+/** Checks that the text can be parsed safely at all: its size and its nesting (with the limit in the message). */
+function unsafeToParse (file: string, text: string): FormProblem | undefined {
+  const bytes = Buffer.byteLength(text)
+  if (bytes > MAX_FORM_BYTES) {
+    return { file, path: '', line: undefined, message: `the file is ${Math.ceil(bytes / 1024)} KB: a form file may be at most ${MAX_FORM_BYTES / 1024} KB` }
+  }
+  if (nestingDepth(text) > MAX_NESTING) {
+    return { file, path: '', line: undefined, message: `the file nests more than ${MAX_NESTING} levels deep: a form file never needs that many` }
+  }
+  return undefined
+}
+
+/** The parser's own exceptions as a problem of the text, never an error of the server. */
+function parserProblem (file: string, err: unknown): FormProblem {
+  const message = err instanceof Error ? err.message : String(err)
+  return {
+    file,
+    path: '',
+    line: undefined,
+    message: /alias/i.test(message)
+      ? `too many aliases: the document expands too much (more than ${MAX_ALIAS_COUNT} uses of an anchor)`
+      : `the YAML cannot be read: ${message.split('\n')[0]}`,
+  }
+}
+
 export function parseFormText (file: string, text: string): ParseResult {
+  const unsafe = unsafeToParse(file, text)
+  if (unsafe) return { ok: false, problems: [unsafe] }
   const counter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true })
+  let doc: Document
+  let data: unknown
+  try {
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true })
+    data = doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (err) {
+    return { ok: false, problems: [parserProblem(file, err)] }
+  }
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -93,7 +171,6 @@ export function parseFormText (file: string, text: string): ParseResult {
       })),
     }
   }
-  const data: unknown = doc.toJS()
   const result = formSchema.safeParse(data, { reportInput: true }) // input: to tell "missing" from "wrong type"
   const expectedId = path.basename(file).replace(/\.ya?ml$/, '')
   if (!result.success) {
@@ -118,13 +195,26 @@ export interface FormsDirResult {
   broken: Map<string, FormProblem[]>
 }
 
-/** Reads every `*.yaml` in `dir`. A missing folder is an error the caller reports; a bad file is not. */
+/**
+ * Reads every `*.yaml` in `dir`. A missing folder is an error the caller reports; a bad file is not,
+ * whatever is in it: too large (not even read), too deep, unreadable or invalid, it is listed in
+ * `broken` and the others load.
+ */
 export async function loadFormsDir (dir: string): Promise<FormsDirResult> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()
   const forms = new Map<string, LoadedForm>()
   const broken = new Map<string, FormProblem[]>()
   for (const name of names) {
-    const result = parseFormText(name, await readFile(path.join(dir, name), 'utf8'))
+    const file = path.join(dir, name)
+    let result: ParseResult
+    try {
+      const { size } = await stat(file)
+      result = size > MAX_FORM_BYTES
+        ? { ok: false, problems: [{ file: name, path: '', line: undefined, message: `the file is ${Math.ceil(size / 1024)} KB: a form file may be at most ${MAX_FORM_BYTES / 1024} KB` }] }
+        : parseFormText(name, await readFile(file, 'utf8'))
+    } catch (err) {
+      result = { ok: false, problems: [{ file: name, path: '', line: undefined, message: `the file cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] }
+    }
     if (result.ok) forms.set(result.form.definition.id, result.form)
     else broken.set(name, result.problems)
   }
