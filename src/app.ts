@@ -3,6 +3,7 @@
  * Plugins are registered in a fixed order: ecosystem plugins → our infrastructure → routes, then the
  * error and not-found pages.
  */
+import path from 'node:path'
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import { pino } from 'pino'
@@ -22,8 +23,9 @@ import homeRoutes from './routes/home.js'
 import adminRoutes from './routes/admin/index.js'
 import { errorPage, renderNotFound } from './routes/pages.js'
 import { deriveKey } from './security/encryption.js'
+import { widerThanPrivate } from './security/file-modes.js'
 import { createFormTokens } from './security/form-token.js'
-import { resolveSecretKey } from './security/secret-key.js'
+import { resolveSecretKey, SECRET_FILE } from './security/secret-key.js'
 import { openStorage } from './storage/index.js'
 
 export interface AppDeps {
@@ -88,6 +90,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   const secret = resolveSecretKey(config.secretKey, config.dataDir)
   const storage = openStorage({ dataDir: config.dataDir, secret })
+  for (const warning of [...widerThanPrivate([config.dataDir, path.join(config.dataDir, SECRET_FILE)]), ...storage.notices]) app.log.warn(warning)
   const now = deps.now ?? (() => new Date())
   // One clock for the pages and the worker (tests pin it): token expiry and retention compare their times.
   let requestsSeen = 0

@@ -4,14 +4,15 @@
  * and never replaced.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { makePrivateDir } from './file-modes.js'
 
 export const SECRET_FILE = 'secret.key'
 
 export function resolveSecretKey (configured: string | undefined, dataDir: string): string {
   if (configured !== undefined) return configured
-  mkdirSync(dataDir, { recursive: true })
+  makePrivateDir(dataDir)
   const file = path.join(dataDir, SECRET_FILE)
   try {
     return readFileSync(file, 'utf8').trim()

@@ -212,6 +212,8 @@ export interface Storage {
   sessions: SessionStore
   audit: AuditStore
   formHistory: FormHistoryStore
+  /** What whoever runs the server should be told, found when storage opened (files others may read). */
+  readonly notices: readonly string[]
   /** true when the database answers a query. */
   ping (): Promise<boolean>
   /** Idempotent. */

@@ -7,9 +7,9 @@
  * made before it started (group commit, `flush`; docs/decisions/0005-group-commit.md). WAL checkpoints
  * run in a thread of their own (checkpointer.ts).
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { createPrivateFile, makePrivateDir } from '../../security/file-modes.js'
 import { startCheckpointer, WAL_SAFETY_PAGES } from './checkpointer.js'
 import { createFlusher } from './group-commit.js'
 import { migrate } from './migrations.js'
@@ -42,8 +42,9 @@ function connect (file: string, synchronous: 'FULL' | 'NORMAL'): Database.Databa
 }
 
 export function openSqlite (dataDir: string): SqliteConnections {
-  mkdirSync(dataDir, { recursive: true })
+  makePrivateDir(dataDir)
   const file = path.join(dataDir, DATABASE_FILE)
+  createPrivateFile(file)
   const db = connect(file, 'FULL')
   // Deleted content (the retention purge, expired sessions and tokens) is overwritten with zeros on
   // this connection, where every delete is made, instead of lingering in free space.

@@ -1,5 +1,6 @@
 /** Storage in one SQLite file in DATA_DIR: every store of the contract (../types.ts) over one pair of connections. */
 import type { Sealer } from '../../security/encryption.js'
+import { widerThanPrivate } from '../../security/file-modes.js'
 import type { Storage } from '../types.js'
 import { createSqliteAudit } from './audit.js'
 import { openSqlite } from './connection.js'
@@ -21,6 +22,7 @@ export function openSqliteStorage (dataDir: string, sealer: Sealer): Storage {
     sessions: createSqliteSessions(c),
     audit: createSqliteAudit(c),
     formHistory: createSqliteFormHistory(c),
+    notices: widerThanPrivate([c.file]),
     async ping () {
       try {
         return ping.get() === 1
