@@ -48,11 +48,15 @@ function spamReason (body: Body, check: Extract<TokenCheck, { ok: true }>, at: n
   return undefined
 }
 
-/** `at`: now, in ms; `today`: YYYY-MM-DD in UK time (date rules, Lamplight's date_from). */
-export async function receiveSubmission (form: LoadedForm, body: Body, at: number, today: string, deps: IntakeDeps): Promise<IntakeResult> {
+/**
+ * `at`: now, in ms; `today`: YYYY-MM-DD in UK time (date rules, Lamplight's date_from);
+ * `mayReissueUntimed`: asked before an expired token is replaced by an untimed one (per address).
+ */
+export async function receiveSubmission (form: LoadedForm, body: Body, at: number, today: string, deps: IntakeDeps,
+  mayReissueUntimed?: () => Promise<boolean>): Promise<IntakeResult> {
   const def = form.definition
   const raw = readSubmission(def, body)
-  const { check, token } = deps.tokens.checkForPage(body, def.id, at)
+  const { check, token } = await deps.tokens.checkForPage(body, def.id, at, mayReissueUntimed)
 
   const action = readAction(body)
   if (action) return { outcome: 'people-changed', raw: applyAction(def, raw, action), token }

@@ -28,6 +28,8 @@ interface EmbedQuery { embed?: string }
 export const POSTS_PER_MINUTE = 30
 /** Failed submissions (invalid answers or token) per client address per ten minutes. */
 export const FAILURES_PER_TEN_MINUTES = 15
+/** Untimed tokens given for expired ones, per client address per hour (a person needs one now and then). */
+export const UNTIMED_TOKENS_PER_HOUR = 5
 
 /** An origin as browsers write it (`location.origin`: lower-case host, no default port), or undefined. */
 function canonicalOrigin (s: string): string | undefined {
@@ -82,6 +84,12 @@ export default async function formRoutes (app: FastifyInstance) {
   await app.register(rateLimit, { global: false })
   const countPost = app.createRateLimit({ max: POSTS_PER_MINUTE, timeWindow: 60 * 1000 })
   const countFailure = app.createRateLimit({ max: FAILURES_PER_TEN_MINUTES, timeWindow: 10 * 60 * 1000 })
+  const countUntimed = app.createRateLimit({ max: UNTIMED_TOKENS_PER_HOUR, timeWindow: 60 * 60 * 1000 })
+  const mayReissueUntimed = (req: FastifyRequest) => async () => {
+    const r = await countUntimed(req)
+    if (!r.isAllowed && r.isExceeded) req.log.warn('Too many expired form tokens from one address: the new token is timed')
+    return r.isAllowed || !r.isExceeded
+  }
   /** The form again with the visitor's answers and a notice, with 429 and Retry-After. */
   const tooMany = (reply: FastifyReply, form: LoadedForm, raw: RawSubmission, errors: PageError[], o: RenderOptions, limit: TooManyRequests) => {
     reply.header('retry-after', limit.retryAfter)
@@ -121,13 +129,13 @@ export default async function formRoutes (app: FastifyInstance) {
       const limit = tooManyRequests(posts.ttl)
       if (!form || req.body === null || typeof req.body !== 'object') throw limit
       req.log.warn({ form: form.definition.id }, 'Too many form posts from one address')
-      const { token } = tokens.checkForPage(body, form.definition.id, now().getTime())
+      const { token } = await tokens.checkForPage(body, form.definition.id, now().getTime(), mayReissueUntimed(req))
       return tooMany(reply, form, readSubmission(form.definition, body), [], { embed: embedOrigin(form, req), token }, limit)
     }
     if (!form) return renderNotFound(reply)
     const def = form.definition
     const embed = embedOrigin(form, req)
-    const result = await receiveSubmission(form, body, now().getTime(), ukToday(now()), intake)
+    const result = await receiveSubmission(form, body, now().getTime(), ukToday(now()), intake, mayReissueUntimed(req))
     switch (result.outcome) {
       case 'people-changed':
         return renderForm(reply, form, result.raw, [], { embed, token: result.token })

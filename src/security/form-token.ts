@@ -29,19 +29,23 @@ export type TokenCheck =
 export interface FormTokens {
   issue (formId: string, now: number, kind?: TokenKind): string
   verify (token: string | undefined, formId: string, now: number): TokenCheck
-  /** Checks the token a posted body carries, and gives the token the page shown back must carry. */
-  checkForPage (body: Readonly<Record<string, unknown>>, formId: string, now: number): { check: TokenCheck, token: string }
+  /**
+   * Checks the token a posted body carries, and gives the token the page shown back must carry.
+   * `mayReissueUntimed` is asked before an untimed token is given (it counts them per address).
+   */
+  checkForPage (body: Readonly<Record<string, unknown>>, formId: string, now: number, mayReissueUntimed?: () => Promise<boolean>): Promise<{ check: TokenCheck, token: string }>
 }
 
 /** When a spent nonce may be forgotten: once its token could no longer be used anyway. */
 export const nonceExpiresAt = (claims: TokenClaims) => claims.issuedAt + TOKEN_TTL_MS
 
 /**
- * The kind of token given back in place of a refused one: `r` (not timed) only after an expired token,
- * whose answers were typed long ago; anything else gets a fresh `f`, timed like a new form.
+ * Whether a refused token may be replaced by an untimed one (`r`): only a timed token (`f`) that is
+ * genuine and expired, whose answers were typed long ago. Anything else (an expired `r` token, a
+ * forged one) gets a fresh `f`, timed like a new form, so an old token is no way round the time trap.
  */
-function reissuedKind (check: TokenCheck): TokenKind {
-  return !check.ok && check.reason === 'expired' ? 'r' : 'f'
+function mayBeUntimed (check: TokenCheck): boolean {
+  return !check.ok && check.reason === 'expired' && check.claims?.kind === 'f'
 }
 
 /** The nonces' random bytes, from a pool (random-pool.ts). */
@@ -57,10 +61,12 @@ export function createFormTokens (secret: string): FormTokens {
       const data = `v1.${formId}.${now}.${kind}.${nonce()}`
       return `${data}.${mac(data)}`
     },
-    checkForPage (body, formId, now) {
+    async checkForPage (body, formId, now, mayReissueUntimed) {
       const given = typeof body[TOKEN_FIELD] === 'string' ? body[TOKEN_FIELD] : undefined
       const check = tokens.verify(given, formId, now)
-      return { check, token: check.ok && given !== undefined ? given : tokens.issue(formId, now, reissuedKind(check)) }
+      if (check.ok && given !== undefined) return { check, token: given }
+      const untimed = mayBeUntimed(check) && (mayReissueUntimed === undefined || await mayReissueUntimed())
+      return { check, token: tokens.issue(formId, now, untimed ? 'r' : 'f') }
     },
     verify (token, formId, now) {
       if (!token) return { ok: false, reason: 'missing' }

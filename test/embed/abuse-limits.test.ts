@@ -81,7 +81,7 @@ describe('the limit on form POSTs per address', () => {
     await app({ MIN_FILL_SECONDS: '3' }, clock.now)
     const old = await token()
     clock.advance(TOKEN_TTL_MS + 1)
-    await postTimes(POSTS_PER_MINUTE, addPerson(old))
+    await postTimes(POSTS_PER_MINUTE, addPerson(await token()))
     const res = await postPairs(t!.app, 'embeddable', [['_token', old], ...VALID])
     expect(res.statusCode).toBe(429)
     expect(tokenIn(res.body).split('.')[3]).toBe('r')

@@ -6,6 +6,7 @@
 import { rawRow } from '../helpers/sqlite.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HONEYPOT_FIELD } from '../../src/forms/view-model.js'
+import { UNTIMED_TOKENS_PER_HOUR } from '../../src/routes/forms.js'
 import { TOKEN_TTL_MS } from '../../src/security/form-token.js'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { attrs, byId, tags } from '../helpers/html-fragments.js'
@@ -106,6 +107,35 @@ describe('the minimum fill time (MIN_FILL_SECONDS=3)', () => {
     expect(reissued.split('.')[3]).toBe('r')
     const { row } = await send([['_token', reissued], ...VALID])
     expect(row.quarantined_at).toBeNull()
+  })
+
+  it('times the token given for an expired untimed one, so an old token is no way round the time trap', async () => {
+    await app('3')
+    const old = await tokenFromPage()
+    clock.advance(TOKEN_TTL_MS + 60_000)
+    const untimed = tokenIn((await postPairs(t!.app, 'embeddable', [['_token', old], ...VALID])).body)
+    expect(untimed.split('.')[3]).toBe('r')
+    clock.advance(TOKEN_TTL_MS + 60_000)
+    const refused = await postPairs(t!.app, 'embeddable', [['_token', untimed], ...VALID])
+    expect(refused.statusCode).toBe(400)
+    const timed = tokenIn(refused.body)
+    expect(timed.split('.')[3]).toBe('f')
+    const { row } = await send([['_token', timed], ...VALID])
+    expect(row.quarantined_at).not.toBeNull()
+  })
+
+  it(`gives at most ${UNTIMED_TOKENS_PER_HOUR} untimed tokens an hour to one address; then even an expired timed token is replaced by a timed one`, async () => {
+    await app('3')
+    const olds = []
+    for (let i = 0; i <= UNTIMED_TOKENS_PER_HOUR; i++) olds.push(await tokenFromPage())
+    clock.advance(TOKEN_TTL_MS + 60_000)
+    const kinds = []
+    for (const old of olds) kinds.push(tokenIn((await postPairs(t!.app, 'embeddable', [['_token', old], ...VALID])).body).split('.')[3])
+    expect(kinds).toEqual([...Array(UNTIMED_TOKENS_PER_HOUR).fill('r'), 'f'])
+    const other = await postPairs(t!.app, 'embeddable', [['_token', olds[0]!], ...VALID], { headers: { 'x-forwarded-for': '203.0.113.50' } })
+    expect(tokenIn(other.body).split('.')[3]).toBe('f') // no TRUST_PROXY: the header is not believed
+    const elsewhere = await postPairs(t!.app, 'embeddable', [['_token', olds[0]!], ...VALID], { remoteAddress: '203.0.113.50' })
+    expect(tokenIn(elsewhere.body).split('.')[3]).toBe('r') // counted per address
   })
 
   it('times a token re-issued for a missing one, so software posting blind and again at once is caught', async () => {
