@@ -3,7 +3,7 @@ import globals from 'globals'
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', '.dist-startup-test/**', 'node_modules/**'] }),
   // `void promise` marks a promise deliberately not awaited.
   { rules: { 'no-void': ['error', { allowAsStatement: true }] } },
   // The scripts in public/ run in visitors' browsers, old phones included, and on other sites'

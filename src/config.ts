@@ -1,7 +1,7 @@
 /**
  * The environment contract (../shared/spec/configuration.md) parsed once, at start.
- * `loadConfig(env)` is pure: it reads only the object it is given and throws a `ConfigError` that names
- * each wrong variable and what is wrong with it, never its value (some are secrets).
+ * `loadConfig(env)` is pure: it reads only the object it is given and throws a `ConfigError` with a
+ * sentence for each wrong variable saying what it must be (CONFIG_MESSAGES), never its value.
  */
 import { z } from 'zod'
 import type { CharitylogCredentials, CrmConfig, LamplightCredentials } from './crm/types.js'
@@ -16,9 +16,9 @@ const envSchema = z.object({
   PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
   FORMS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./forms')),
   DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./data')),
-  SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  SECRET_KEY: optionalString.pipe(z.string().min(32).optional()),
   // NCSC: length, not composition rules. The staff accounts will hold their own passwords to the same rule.
-  ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters (a few words make a good one)').optional()),
+  ADMIN_PASSWORD: optionalString.pipe(z.string().min(12).optional()),
   CHARITYLOG_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).default('https://api.dizions.co.uk/v2')),
   CHARITYLOG_SOURCE_KEY: optionalString,
   CHARITYLOG_ORG_KEY: optionalString,
@@ -31,8 +31,7 @@ const envSchema = z.object({
   RETRY_MAX_ATTEMPTS: int(20, 1, 1000),
   RETENTION_DAYS: int(7, 0, 3650),
   MIN_FILL_SECONDS: int(3, 0, 600),
-  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(true|false|\d{1,2}|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/,
-    'must be true, false, a number of proxies, or a comma-separated list of proxy addresses').default('false')),
+  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(true|false|\d{1,2}|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/).default('false')),
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 })
 
@@ -57,9 +56,38 @@ export interface Config extends CrmConfig {
   logLevel: string
 }
 
+/**
+ * What to tell a volunteer about each variable's bad value: what it must be, with an example, never
+ * the value given (some are secrets). Every variable that can be wrong has its sentence here.
+ */
+export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | undefined> = {
+  PORT: 'PORT must be a whole number between 0 and 65535, such as 3000 (0 picks any free port)',
+  HOST: undefined,
+  PUBLIC_URL: 'PUBLIC_URL must be the full address visitors use, starting with http:// or https://, such as https://forms.example.org.uk',
+  FORMS_DIR: undefined,
+  DATA_DIR: undefined,
+  SECRET_KEY: 'SECRET_KEY must be at least 32 characters long; or leave it out, and the server makes one and keeps it in DATA_DIR',
+  ADMIN_PASSWORD: 'ADMIN_PASSWORD must be at least 12 characters long (a few words make a good one)',
+  CHARITYLOG_API_URL: 'CHARITYLOG_API_URL must be a web address starting with http:// or https://, such as https://api.dizions.co.uk/v2',
+  CHARITYLOG_SOURCE_KEY: undefined,
+  CHARITYLOG_ORG_KEY: undefined,
+  CHARITYLOG_USER_KEY: undefined,
+  LAMPLIGHT_API_URL: 'LAMPLIGHT_API_URL must be a web address starting with http:// or https://, such as https://lamplight.online/api',
+  LAMPLIGHT_KEY: undefined,
+  LAMPLIGHT_LAMPID: undefined,
+  LAMPLIGHT_PROJECT: undefined,
+  RETRY_BASE_DELAY_MS: 'RETRY_BASE_DELAY_MS must be a whole number of milliseconds between 1 and 3600000, such as 30000 (30 seconds)',
+  RETRY_MAX_ATTEMPTS: 'RETRY_MAX_ATTEMPTS must be a whole number between 1 and 1000, such as 20',
+  RETENTION_DAYS: 'RETENTION_DAYS must be a whole number of days between 0 and 3650, such as 7',
+  MIN_FILL_SECONDS: 'MIN_FILL_SECONDS must be a whole number of seconds between 0 and 600, such as 3 (0 turns the check off)',
+  TRUST_PROXY: 'TRUST_PROXY must be true, false, a number of proxies in front of the server (such as 1), or a comma-separated list of their addresses',
+  LOG_LEVEL: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent (info if unsure)',
+}
+
+/** The configuration cannot be used: one sentence per variable that is wrong. */
 export class ConfigError extends Error {
   constructor (readonly problems: string[]) {
-    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    super(problems.join('\n'))
     this.name = 'ConfigError'
   }
 }
@@ -69,8 +97,10 @@ const trimSlash = (s: string) => s.replace(/\/+$/, '')
 export function loadConfig (env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
-    // Only the variable name and zod's description of the rule: never the input value.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+    // Only the variable's own sentence (never the input value), once per variable, in the schema's order.
+    const wrong = new Set(parsed.error.issues.map((i) => String(i.path[0])))
+    throw new ConfigError(Object.keys(envSchema.shape).filter((k) => wrong.has(k))
+      .map((k) => CONFIG_MESSAGES[k as keyof typeof CONFIG_MESSAGES] ?? `${k} is not valid`))
   }
   const e = parsed.data
   const cl = { sourceKey: e.CHARITYLOG_SOURCE_KEY, orgKey: e.CHARITYLOG_ORG_KEY, userKey: e.CHARITYLOG_USER_KEY }

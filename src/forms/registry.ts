@@ -3,6 +3,7 @@
  * and message, and kept in `broken` (for staff), while every good form keeps serving.
  */
 import type { Logger } from '../logger.js'
+import { folderError } from '../startup-error.js'
 import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm } from './load.js'
 
 export interface FormRegistry {
@@ -30,6 +31,10 @@ export async function createFormRegistry (formsDir: string, log: Logger): Promis
       log.info({ forms: [...forms.keys()], broken: [...broken.keys()] }, `Loaded ${forms.size} form(s) from ${formsDir}`)
     },
   }
-  await registry.reload()
+  try {
+    await registry.reload()
+  } catch (err) {
+    throw folderError('FORMS_DIR', formsDir, err, 'point FORMS_DIR at the folder of your form files')
+  }
   return registry
 }

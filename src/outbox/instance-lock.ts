@@ -11,7 +11,7 @@ export const LOCK_FILE = 'server.lock'
 
 export class InstanceLockedError extends Error {
   constructor (readonly pid: number, dataDir: string) {
-    super(`Another server (process ${pid}) is already using ${dataDir}. Stop it first, or give this one another DATA_DIR.`)
+    super(`DATA_DIR: another server (process ${pid}) is already using ${dataDir}; stop it first, or give this one another DATA_DIR`)
     this.name = 'InstanceLockedError'
   }
 }

@@ -4,12 +4,23 @@
  * its -wal and -shm files the database's mode); a folder or file that already exists with wider
  * permissions is reported at start, not changed (it may be shared on purpose, for backups).
  */
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { folderError } from '../startup-error.js'
 
-/** Makes the folder (and its parents) owner-only, if it does not exist. */
+/**
+ * Makes the DATA_DIR folder (and its parents) owner-only if it does not exist, and checks the server
+ * can write in it: a StartupError that says so otherwise.
+ */
 export function makePrivateDir (dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const purpose = 'point DATA_DIR at a folder the server may create and write, for its database and key'
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+    accessSync(dir, constants.W_OK | constants.X_OK)
+  } catch (err) {
+    throw folderError('DATA_DIR', dir, err, purpose)
+  }
 }
 
 /** Creates `file` owner-only if it does not exist yet (before another program creates it with its own mode). */
