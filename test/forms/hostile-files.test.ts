@@ -9,12 +9,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_FORM_BYTES, MAX_NESTING, parseFormText } from '../../src/forms/load.js'
 import { buildTestApp, EXAMPLE_FORMS, tempDir, type TestApp } from '../helpers/app.js'
-
-/** "Billion laughs": each line nine times the one before. */
-export const ALIAS_BOMB = [
-  'id: bomb', 'title: Bomb', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-  ...['b', 'c', 'd', 'e', 'f', 'g'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`), '',
-].join('\n')
+import { ALIAS_BOMB } from '../helpers/hostile.js'
 
 const HOSTILE: Record<string, string> = {
   'alias-bomb.yaml': ALIAS_BOMB,

@@ -4,13 +4,14 @@
  * Its buttons post back here, never to /forms: adding or removing people and the answers' checks
  * work as they will for visitors, and nothing is ever stored or sent.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Body } from '../../forms/fields.js'
 import type { FormDefinition } from '../../forms/schema.js'
 import { applyAction, blankSubmission, checkSubmission, readAction, readSubmission, type PageError, type RawSubmission } from '../../forms/submission.js'
 import { texts } from '../../forms/texts.js'
 import { ukToday } from '../../forms/today.js'
 import { formPage } from '../../forms/view-model.js'
+import { draftOf } from './forms.js'
 import { seeOther, type RouteOptions } from './render.js'
 
 interface IdParams { id: string }
@@ -30,20 +31,20 @@ function renderPreview (reply: FastifyReply, def: FormDefinition, raw: RawSubmis
 
 export default async function formPreviewRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
   /** The session's draft of this form, if it is still a valid form. */
-  const draftOf = (id: string, drafts: Record<string, { text: string }> | undefined) => {
-    const draft = drafts?.[id]
+  const checkedDraft = (req: FastifyRequest, id: string) => {
+    const draft = draftOf(req, id)
     const parsed = draft && ctx.editor.check(id, draft.text)
     return parsed && parsed.ok ? parsed.form.definition : undefined
   }
 
   app.get<{ Params: IdParams }>('/forms/:id/preview', async (req, reply) => {
-    const def = draftOf(req.params.id, req.session.drafts)
+    const def = checkedDraft(req, req.params.id)
     if (!def) return seeOther(reply, `/admin/forms/${req.params.id}/edit`)
     return renderPreview(reply, def, blankSubmission(def), [])
   })
 
   app.post<{ Params: IdParams, Body: Body }>('/forms/:id/preview', async (req, reply) => {
-    const def = draftOf(req.params.id, req.session.drafts)
+    const def = checkedDraft(req, req.params.id)
     if (!def) return seeOther(reply, `/admin/forms/${req.params.id}/edit`)
     const body: Body = req.body !== null && typeof req.body === 'object' ? req.body : {}
     const raw = readSubmission(def, body)

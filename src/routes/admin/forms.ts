@@ -18,19 +18,24 @@ export function embedSnippet (publicUrl: string, id: string): string {
   return `<script src="${publicUrl}/embed.js" data-form="${id}" async></script>`
 }
 
+/**
+ * The session's unsaved edit of a form, if any. The drafts are a plain object (the session is JSON), so
+ * only its own keys count: `constructor` is a valid form id, and must not find Object's constructor.
+ */
+export function draftOf (req: FastifyRequest, id: string): { text: string, base: string } | undefined {
+  const drafts = req.session.drafts
+  return drafts && Object.hasOwn(drafts, id) ? drafts[id] : undefined
+}
+
 /** Keeps an unsaved edit for the preview and the way back to the editor (a few forms at most). */
 export function keepDraft (req: FastifyRequest, id: string, text: string, base: string): void {
-  const drafts = { ...req.session.drafts }
-  delete drafts[id]
-  const kept = Object.entries(drafts).slice(-4)
+  const kept = Object.entries(req.session.drafts ?? {}).filter(([k]) => k !== id).slice(-4)
   req.session.drafts = Object.fromEntries([...kept, [id, { text, base }]])
 }
 
 export function dropDraft (req: FastifyRequest, id: string): void {
-  if (!req.session.drafts?.[id]) return
-  const drafts = { ...req.session.drafts }
-  delete drafts[id]
-  req.session.drafts = drafts
+  if (!draftOf(req, id)) return
+  req.session.drafts = Object.fromEntries(Object.entries(req.session.drafts ?? {}).filter(([k]) => k !== id))
 }
 
 export async function renderEditor (reply: FastifyReply, ctx: AdminContext, id: string, s: EditorState, status = 200) {
@@ -105,7 +110,7 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
   app.get<{ Params: IdParams, Querystring: { draft?: string } }>('/forms/:id/edit', async (req, reply) => {
     const { id } = req.params
     const file = await ctx.editor.read(id)
-    const draft = req.session.drafts?.[id]
+    const draft = draftOf(req, id)
     if (draft !== undefined && (req.query.draft !== undefined || !file)) {
       const message = draft.base !== '' ? { kind: 'warning' as const, text: 'These are your unsaved changes.' } : undefined
       return renderEditor(reply, ctx, id, { text: draft.text, base: draft.base, isNew: draft.base === '', message })

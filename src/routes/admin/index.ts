@@ -15,7 +15,7 @@ import rateLimit from '@fastify/rate-limit'
 import session from '@fastify/session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify'
 import { createAuditLog } from '../../admin/audit.js'
-import { createFormEditor } from '../../admin/form-editor.js'
+import { createFormEditor, FORM_ID_PATTERN } from '../../admin/form-editor.js'
 import { createSessionStore, SESSION_IDLE_MS } from '../../admin/session-store.js'
 import auditRoutes from './audit.js'
 import connectionRoutes from './connections.js'
@@ -97,6 +97,15 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   app.addHook('preParsing', async (req, reply) => {
     if (req.routeOptions.config.adminPublic || req.session?.signedIn === true) return
     return reply.code(303).header('location', req.method === 'GET' ? signInUrl(req.url) : SIGN_IN_PATH).send()
+  })
+  // Parameters are checked before anything uses them (a lookup, a Location header): one that cannot
+  // be a form id, a version or a destination is a 404 page. References are read by readReference.
+  app.addHook('preValidation', async (req, reply) => {
+    const p = req.params as Partial<Record<'id' | 'version' | 'destination', string>> | undefined
+    if ((p?.id !== undefined && !FORM_ID_PATTERN.test(p.id)) || (p?.version !== undefined && !/^\d{1,15}$/.test(p.version)) ||
+      (p?.destination !== undefined && !/^[a-z]{1,20}$/.test(p.destination))) {
+      return renderMessage(reply, ctx, 404, 'Page not found', ['There is no staff page at this address.'])
+    }
   })
   app.addHook('preHandler', (req, reply, done) => {
     if (req.method === 'POST' && !req.routeOptions.config.adminPublic) app.csrfProtection(req, reply, done)
