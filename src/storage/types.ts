@@ -169,7 +169,9 @@ export type AuditAction =
   | 'sign-in' | 'sign-in failed' | 'sign-out'
   | 'form saved' | 'form created' | 'form restored'
   | 'connection tested'
-  | 'retry' | 'marked handled' | 'released' | 'deleted'
+  | 'retry' | 'marked handled' | 'released' | 'deleted' | 'answers viewed'
+  | 'account invited' | 'role changed' | 'account disabled' | 'account enabled' | 'password set' | 'reset link issued'
+  | 'two-factor on' | 'two-factor off' | 'recovery code used' | 'setting changed'
 
 export interface AuditEntry {
   id: number
@@ -185,9 +187,76 @@ export interface AuditEntry {
 /** Who did what when on the staff pages. Never a password, a key or a referral's answers. */
 export interface AuditStore {
   record (entry: { at: number, actor: string, action: AuditAction, subject?: string | undefined, detail?: string | undefined }): Promise<void>
-  /** Newest first. */
-  list (offset: number, limit: number): Promise<AuditEntry[]>
+  /** Newest first; only the entries of `actor` when given. */
+  list (offset: number, limit: number, actor?: string): Promise<AuditEntry[]>
+  count (actor?: string): Promise<number>
+  /** Everyone who appears in the log, for the filter. */
+  actors (): Promise<string[]>
+}
+
+export type Role = 'admin' | 'editor' | 'caseworker'
+
+/** A member of staff. Status is derived from facts: disabled_at, then activated_at, else invited. */
+export interface Account {
+  id: number
+  /** Lower-case; unique. */
+  email: string
+  name: string
+  role: Role
+  created_at: number
+  /** When a password was first set or the first SSO sign-in happened: the invitation was taken up. */
+  activated_at: number | null
+  disabled_at: number | null
+  last_sign_in_at: number | null
+  has_password: boolean
+  /** When two-factor sign-in (TOTP) was turned on; null when it is off. */
+  totp_enabled_at: number | null
+  /** How many unused recovery codes are left. */
+  recovery_codes_left: number
+}
+
+export type AccountTokenPurpose = 'invitation' | 'reset'
+
+/** Staff accounts and their secrets: password hashes, TOTP secrets (sealed), single-use links (hashed). */
+export interface AccountStore {
   count (): Promise<number>
+  /** Creates an invited account; undefined when the email is taken. */
+  create (a: { email: string, name: string, role: Role, now: number }): Promise<Account | undefined>
+  findById (id: number): Promise<Account | undefined>
+  findByEmail (email: string): Promise<Account | undefined>
+  findBySsoSubject (issuer: string, subject: string): Promise<Account | undefined>
+  /** Everyone, by name. */
+  list (): Promise<Account[]>
+  /** The Argon2id hash, for checking a sign-in; undefined without a password. */
+  passwordHash (id: number): Promise<string | undefined>
+  /** Sets the password hash; activates an invited account. */
+  setPassword (id: number, hash: string, now: number): Promise<void>
+  setRole (id: number, role: Role): Promise<void>
+  setDisabled (id: number, disabled: boolean, now: number): Promise<void>
+  recordSignIn (id: number, now: number): Promise<void>
+  /** Links an SSO identity (and activates an invited account). */
+  linkSso (id: number, issuer: string, subject: string, now: number): Promise<void>
+  /** Turns TOTP on with this secret (sealed at rest) and these recovery code hashes; null turns it off. */
+  setTotp (id: number, totp: { secret: string, recoveryHashes: string[] } | null, now: number): Promise<void>
+  /** The TOTP secret, opened; undefined when two-factor sign-in is off. */
+  totpSecret (id: number): Promise<string | undefined>
+  /**
+   * Records that the code of time step `step` was used, if it is later than the last one used: false
+   * for a replay (the same or an earlier step), so each code works once.
+   */
+  useTotpStep (id: number, step: number): Promise<boolean>
+  /** Spends one recovery code by its hash; false when it is not one of the account's unused codes. */
+  useRecoveryCode (id: number, hash: string): Promise<boolean>
+  /** Stores a single-use link's token by its hash, replacing any unused one of the same purpose. */
+  issueToken (t: { accountId: number, purpose: AccountTokenPurpose, tokenHash: string, expiresAt: number }): Promise<void>
+  /** The account a token is for, if it is unused, unexpired and of this purpose; spends it when `spend`. */
+  readToken (tokenHash: string, purpose: AccountTokenPurpose, now: number, spend: boolean): Promise<number | undefined>
+}
+
+/** Settings staff change on the staff pages (not environment variables). */
+export interface SettingsStore {
+  get (key: string): Promise<string | undefined>
+  set (key: string, value: string): Promise<void>
 }
 
 export interface FormVersion { id: number, form_id: string, hash: string, replaced_at: number, replaced_by: string }
@@ -212,6 +281,8 @@ export interface Storage {
   sessions: SessionStore
   audit: AuditStore
   formHistory: FormHistoryStore
+  accounts: AccountStore
+  settings: SettingsStore
   /** What whoever runs the server should be told, found when storage opened (files others may read). */
   readonly notices: readonly string[]
   /** true when the database answers a query. */

@@ -10,6 +10,7 @@ import { hashSessionId } from '../../src/storage/sqlite/sessions.js'
 import { tempDir } from '../helpers/app.js'
 import { sqliteOf } from '../helpers/sqlite.js'
 import { T0, submission, type OpenStorage } from './contract/harness.js'
+import { accountStoreContract } from './contract/accounts.js'
 import { outboxStoreContract } from './contract/outbox.js'
 import { auditStoreContract, deliveryQueriesContract, formHistoryStoreContract, sessionStoreContract } from './contract/staff.js'
 import { submissionStoreContract } from './contract/submissions.js'
@@ -35,6 +36,7 @@ deliveryQueriesContract('SQLite', open)
 sessionStoreContract('SQLite', open)
 auditStoreContract('SQLite', open)
 formHistoryStoreContract('SQLite', open)
+accountStoreContract('SQLite', open)
 
 describe('SQLite storage on disk', () => {
   it('keeps names, answers and the CRM answer unreadable in the database files', async () => {

@@ -2,12 +2,14 @@
 import type { Sealer } from '../../security/encryption.js'
 import { widerThanPrivate } from '../../security/file-modes.js'
 import type { Storage } from '../types.js'
+import { createSqliteAccounts } from './accounts.js'
 import { createSqliteAudit } from './audit.js'
 import { openSqlite } from './connection.js'
 import { createSqliteDeliveries } from './deliveries.js'
 import { createSqliteFormHistory } from './form-history.js'
 import { createSqliteOutbox } from './outbox.js'
 import { createSqliteSessions } from './sessions.js'
+import { createSqliteSettings } from './settings.js'
 import { createSqliteSubmissions } from './submissions.js'
 
 export { DATABASE_FILE } from './connection.js'
@@ -22,6 +24,8 @@ export function openSqliteStorage (dataDir: string, sealer: Sealer): Storage {
     sessions: createSqliteSessions(c),
     audit: createSqliteAudit(c),
     formHistory: createSqliteFormHistory(c),
+    accounts: createSqliteAccounts(c, sealer),
+    settings: createSqliteSettings(c),
     notices: widerThanPrivate([c.file]),
     async ping () {
       try {

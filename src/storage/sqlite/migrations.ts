@@ -83,6 +83,36 @@ const steps: string[] = [
   // Every question about due rows now goes through submissions_sendable (per destination); the older
   // index answered none of them and cost every stored referral one more b-tree to update.
   'DROP INDEX submissions_due;',
+  // Named staff accounts (issue 11): the account, its single-use links (stored hashed), staff
+  // settings. The audit log's actor stays text: the account's name and email at the time.
+  `CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'caseworker')),
+    created_at INTEGER NOT NULL,
+    activated_at INTEGER,
+    disabled_at INTEGER,
+    last_sign_in_at INTEGER,
+    password_hash TEXT,
+    totp_secret BLOB,
+    totp_enabled_at INTEGER,
+    totp_last_step INTEGER,
+    recovery_hashes TEXT,
+    sso_issuer TEXT,
+    sso_subject TEXT
+  );
+  CREATE UNIQUE INDEX accounts_sso ON accounts (sso_issuer, sso_subject) WHERE sso_subject IS NOT NULL;
+  CREATE TABLE account_tokens (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL CHECK (purpose IN ('invitation', 'reset')),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX account_tokens_account ON account_tokens (account_id, purpose);
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX audit_log_actor ON audit_log (actor, id);`,
 ]
 
 export function migrate (db: Database.Database): void {

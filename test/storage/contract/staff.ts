@@ -76,6 +76,9 @@ export function auditStoreContract (name: string, open: OpenStorage) {
         [T0 + 1, 'staff (session 1a2b3c4d)', 'retry', 'ABCDEFGH', null],
       ])
       expect((await audit.list(2, 2)).map((e) => [e.action, e.subject])).toEqual([['sign-in', null]])
+      expect((await audit.list(0, 10, 'staff (session 1a2b3c4d)')).map((e) => e.action)).toEqual(['retry', 'sign-in'])
+      expect(await audit.count('staff')).toBe(1)
+      expect(await audit.actors()).toEqual(['staff', 'staff (session 1a2b3c4d)'])
     })
   })
 }
