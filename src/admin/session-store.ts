@@ -8,6 +8,8 @@ import type { SessionStore } from '../storage/index.js'
 
 /** Staff are signed out after this long without a request. */
 export const SESSION_IDLE_MS = 8 * 60 * 60 * 1000
+/** And this long after signing in, however busy (a shared computer left signed in overnight). */
+export const SESSION_ABSOLUTE_MS = 24 * 60 * 60 * 1000
 const PURGE_EVERY_MS = 60 * 1000
 
 type Callback = (err?: unknown) => void

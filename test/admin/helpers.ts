@@ -7,6 +7,8 @@ import { copyFileSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { hashPassword } from '../../src/admin/passwords.js'
+import type { Role } from '../../src/storage/index.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { RelayOptions } from '../../src/outbox/relay.js'
@@ -117,6 +119,30 @@ export class Staff {
     await this.get('/admin/sign-in')
     return this.post('/admin/sign-in', { password })
   }
+
+  /** Signs in with an account's email and password (and then follows to the page it leads to). */
+  async signInAs (email: string, password = ACCOUNT_PASSWORD): Promise<LightMyRequestResponse> {
+    await this.get('/admin/sign-in')
+    return this.post('/admin/sign-in', { email, password })
+  }
+}
+
+export const ACCOUNT_PASSWORD = 'a long walk by the river wye'
+
+/** Makes an active account straight in storage (as `npm run users -- create-admin` does). */
+export async function addAccount (app: FastifyInstance, email: string, role: Role, password = ACCOUNT_PASSWORD, name = email.split('@')[0]!) {
+  const account = (await app.services.storage.accounts.create({ email, name, role, now: Date.now() }))!
+  await app.services.storage.accounts.setPassword(account.id, await hashPassword(password), Date.now())
+  return account
+}
+
+/** A member of staff signed in with their own account, on the page the sign-in led to. */
+export async function signedInAs (app: FastifyInstance, email: string, password = ACCOUNT_PASSWORD): Promise<Staff> {
+  const staff = new Staff(app)
+  const res = await staff.signInAs(email, password)
+  if (res.statusCode !== 303) throw new Error(`Sign-in failed: ${res.statusCode} ${res.body.slice(0, 300)}`)
+  await staff.get(String(res.headers.location))
+  return staff
 }
 
 /** A staff member already signed in, on the page the sign-in led to (so holding its CSRF token). */

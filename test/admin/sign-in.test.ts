@@ -33,7 +33,8 @@ describe('without ADMIN_PASSWORD', () => {
     for (const url of ['/admin', '/admin/sign-in', ...GET_PAGES]) {
       const res = await t.app.inject(url)
       expect(res.statusCode, url).toBe(503)
-      expect(res.body).toContain('Set ADMIN_PASSWORD in the environment')
+      expect(res.body).toContain('npm run users -- create-admin you@example.org')
+      expect(res.body).toContain('set ADMIN_PASSWORD in the environment')
       expect(res.headers['set-cookie']).toBeUndefined()
     }
     const post = await t.app.inject({ method: 'POST', url: '/admin/sign-in', payload: { password: '' } })

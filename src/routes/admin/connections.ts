@@ -20,9 +20,9 @@ export default async function connectionRoutes (app: FastifyInstance, { ctx }: R
     })),
   })
 
-  app.get('/connections', async (_req, reply) => renderPage(reply, ctx, 'connections', page()))
+  app.get('/connections', { config: { permission: 'connections' } }, async (_req, reply) => renderPage(reply, ctx, 'connections', page()))
 
-  app.post<{ Params: { destination: string } }>('/connections/:destination/test', async (req, reply) => {
+  app.post<{ Params: { destination: string } }>('/connections/:destination/test', { config: { permission: 'connections' } }, async (req, reply) => {
     const destination = DESTINATIONS.find((d) => d === req.params.destination)
     if (!destination) return reply.callNotFound()
     const result = await testConnection(relay.crms, destination, forms.list().map((f) => f.definition))

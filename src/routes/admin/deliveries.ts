@@ -25,7 +25,7 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
   const time = (ms: number | null) => ({ text: ukTime(ms), iso: isoTime(ms) })
   const sendingNow = (row: SubmissionRecord) => inFlight(row, now().getTime())
 
-  app.get<{ Querystring: ListQuery }>('/deliveries', async (req, reply) => {
+  app.get<{ Querystring: ListQuery }>('/deliveries', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const state = isDeliveryState(req.query.state) ? req.query.state : undefined
     const form = typeof req.query.form === 'string' && req.query.form !== '' ? req.query.form : undefined
     const pageNo = /^\d{1,6}$/.test(req.query.page ?? '') ? Math.max(1, Number(req.query.page)) : 1
@@ -55,11 +55,13 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
     })
   })
 
-  app.get<{ Params: RefParams }>('/deliveries/:reference', async (req, reply) => {
+  app.get<{ Params: RefParams }>('/deliveries/:reference', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
     const state = deliveryState(row)
     const personal = state === 'delivered' ? undefined : await storage.submissions.readPersonalData(row.reference)
+    // Who looked at whose referral: every showing of the answers is in the audit log.
+    if (personal) await ctx.audit.record(actor(req), 'answers viewed', row.reference)
     const sending = sendingNow(row)
     return renderPage(reply, ctx, 'delivery', {
       pageTitle: `Referral ${row.reference}`,
@@ -92,7 +94,7 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
     })
   })
 
-  app.post<{ Params: RefParams }>('/deliveries/:reference/retry', async (req, reply) => {
+  app.post<{ Params: RefParams }>('/deliveries/:reference/retry', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
     if (sendingNow(row)) {
@@ -109,7 +111,7 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
     return seeOther(reply, `/admin/deliveries/${row.reference}`)
   })
 
-  app.post<{ Params: RefParams }>('/deliveries/:reference/handled', async (req, reply) => {
+  app.post<{ Params: RefParams }>('/deliveries/:reference/handled', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
     if (await outbox.markHandled(row.reference, now().getTime())) {
@@ -121,7 +123,7 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
     return seeOther(reply, `/admin/deliveries/${row.reference}`)
   })
 
-  app.post<{ Params: RefParams }>('/deliveries/:reference/release', async (req, reply) => {
+  app.post<{ Params: RefParams }>('/deliveries/:reference/release', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
     if (await outbox.releaseQuarantined(row.reference, now().getTime())) {
@@ -134,13 +136,13 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
     return seeOther(reply, `/admin/deliveries/${row.reference}`)
   })
 
-  app.get<{ Params: RefParams }>('/deliveries/:reference/delete', async (req, reply) => {
+  app.get<{ Params: RefParams }>('/deliveries/:reference/delete', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const row = await rowOf(req.params.reference)
     if (!row || !mayDo('delete', deliveryState(row))) return reply.callNotFound()
     return renderPage(reply, ctx, 'delivery-delete', { pageTitle: `Delete referral ${row.reference}?`, section: 'deliveries', row })
   })
 
-  app.post<{ Params: RefParams }>('/deliveries/:reference/delete', async (req, reply) => {
+  app.post<{ Params: RefParams }>('/deliveries/:reference/delete', { config: { permission: 'deliveries' } }, async (req, reply) => {
     const row = await rowOf(req.params.reference)
     if (!row) return reply.callNotFound()
     if (!(await outbox.deleteQuarantined(row.reference))) {

@@ -14,7 +14,7 @@ interface VersionParams { id: string, version: string }
 export default async function formHistoryRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
   const versionOf = async (p: VersionParams) => /^\d{1,15}$/.test(p.version) ? ctx.editor.version(p.id, Number(p.version)) : undefined
 
-  app.get<{ Params: { id: string } }>('/forms/:id/history', async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/forms/:id/history', { config: { permission: 'forms' } }, async (req, reply) => {
     const { id } = req.params
     const file = await ctx.editor.read(id)
     if (!FORM_ID_PATTERN.test(id)) return reply.callNotFound()
@@ -24,7 +24,7 @@ export default async function formHistoryRoutes (app: FastifyInstance, { ctx }: 
     return renderPage(reply, ctx, 'form-history', { pageTitle: `History of ${id}.yaml`, section: 'forms', id, current: file?.hash, versions })
   })
 
-  app.get<{ Params: VersionParams }>('/forms/:id/history/:version', async (req, reply) => {
+  app.get<{ Params: VersionParams }>('/forms/:id/history/:version', { config: { permission: 'forms' } }, async (req, reply) => {
     const v = await versionOf(req.params)
     if (!v) return reply.callNotFound()
     return renderPage(reply, ctx, 'form-version', {
@@ -37,7 +37,7 @@ export default async function formHistoryRoutes (app: FastifyInstance, { ctx }: 
     })
   })
 
-  app.post<{ Params: VersionParams }>('/forms/:id/history/:version/restore', async (req, reply) => {
+  app.post<{ Params: VersionParams }>('/forms/:id/history/:version/restore', { config: { permission: 'forms' } }, async (req, reply) => {
     const v = await versionOf(req.params)
     if (!v) return reply.callNotFound()
     const current = await ctx.editor.read(v.form_id)

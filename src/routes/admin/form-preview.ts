@@ -37,13 +37,13 @@ export default async function formPreviewRoutes (app: FastifyInstance, { ctx }: 
     return parsed && parsed.ok ? parsed.form.definition : undefined
   }
 
-  app.get<{ Params: IdParams }>('/forms/:id/preview', async (req, reply) => {
+  app.get<{ Params: IdParams }>('/forms/:id/preview', { config: { permission: 'forms' } }, async (req, reply) => {
     const def = checkedDraft(req, req.params.id)
     if (!def) return seeOther(reply, `/admin/forms/${req.params.id}/edit`)
     return renderPreview(reply, def, blankSubmission(def), [])
   })
 
-  app.post<{ Params: IdParams, Body: Body }>('/forms/:id/preview', async (req, reply) => {
+  app.post<{ Params: IdParams, Body: Body }>('/forms/:id/preview', { config: { permission: 'forms' } }, async (req, reply) => {
     const def = checkedDraft(req, req.params.id)
     if (!def) return seeOther(reply, `/admin/forms/${req.params.id}/edit`)
     const body: Body = req.body !== null && typeof req.body === 'object' ? req.body : {}

@@ -67,7 +67,7 @@ export async function renderEditor (reply: FastifyReply, ctx: AdminContext, id: 
 export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
   const { forms, config } = app.services
 
-  app.get('/forms', async (_req, reply) => {
+  app.get('/forms', { config: { permission: 'forms' } }, async (_req, reply) => {
     const live = forms.list().map((f) => f.definition).sort((a, b) => a.id.localeCompare(b.id)).map((d) => ({
       id: d.id,
       title: d.title,
@@ -84,11 +84,11 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
     })
   })
 
-  app.get('/forms/new', async (_req, reply) => renderPage(reply, ctx, 'form-new', {
+  app.get('/forms/new', { config: { permission: 'forms' } }, async (_req, reply) => renderPage(reply, ctx, 'form-new', {
     pageTitle: 'New form', section: 'forms', errors: [], values: { id: '', template: '' },
   }))
 
-  app.post<{ Body: { id?: unknown, template?: unknown } }>('/forms/new', async (req, reply) => {
+  app.post<{ Body: { id?: unknown, template?: unknown } }>('/forms/new', { config: { permission: 'forms' } }, async (req, reply) => {
     const id = typeof req.body?.id === 'string' ? req.body.id.trim() : ''
     const template = req.body?.template === 'charitylog' || req.body?.template === 'lamplight' ? req.body.template as Template : undefined
     const errors: Array<{ id: string, message: string }> = []
@@ -107,7 +107,7 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
     return seeOther(reply, `/admin/forms/${id}/edit?draft`)
   })
 
-  app.get<{ Params: IdParams, Querystring: { draft?: string } }>('/forms/:id/edit', async (req, reply) => {
+  app.get<{ Params: IdParams, Querystring: { draft?: string } }>('/forms/:id/edit', { config: { permission: 'forms' } }, async (req, reply) => {
     const { id } = req.params
     const file = await ctx.editor.read(id)
     const draft = draftOf(req, id)
@@ -119,7 +119,7 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
     return renderEditor(reply, ctx, id, { text: file.text, base: file.hash, isNew: false })
   })
 
-  app.post<{ Params: IdParams, Body: EditorBody }>('/forms/:id/edit', async (req, reply) => {
+  app.post<{ Params: IdParams, Body: EditorBody }>('/forms/:id/edit', { config: { permission: 'forms' } }, async (req, reply) => {
     const { id } = req.params
     if (!FORM_ID_PATTERN.test(id)) return reply.callNotFound()
     const text = normaliseText(typeof req.body?.yaml === 'string' ? req.body.yaml : '')

@@ -14,9 +14,11 @@ import csrf from '@fastify/csrf-protection'
 import rateLimit from '@fastify/rate-limit'
 import session from '@fastify/session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify'
-import { createAuditLog } from '../../admin/audit.js'
+import { createAuditLog, staffActor } from '../../admin/audit.js'
+import { actorOf, can, homeOf, ROLE_LABELS, type Permission, type Staff } from '../../admin/roles.js'
 import { createFormEditor, FORM_ID_PATTERN } from '../../admin/form-editor.js'
-import { createSessionStore, SESSION_IDLE_MS } from '../../admin/session-store.js'
+import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../admin/session-store.js'
+import accountRoutes, { REQUIRE_2FA, TWO_FACTOR_PATH } from './accounts.js'
 import auditRoutes from './audit.js'
 import connectionRoutes from './connections.js'
 import deliveryRoutes from './deliveries.js'
@@ -36,15 +38,30 @@ export interface AdminOptions {
 
 declare module 'fastify' {
   interface Session {
+    /** Signed in with the shared ADMIN_PASSWORD (only while no account exists). */
     signedIn?: boolean
+    /** Signed in as this account. */
+    accountId?: number
+    /** When the sign-in happened: a session ends SESSION_ABSOLUTE_MS later, however busy. */
+    signedInAt?: number
+    /** The password was right; the second factor is still to come. */
+    pending?: { accountId: number, at: number, returnTo?: string | undefined }
+    /** A TOTP secret being set up, until its first code is typed. */
+    totpSetup?: { secret: string, at: number }
     /** A message for the next page shown (after a redirect). */
     flash?: { kind: 'success' | 'warning', text: string }
     /** Edited, unsaved YAML per form id (for the preview and the way back from it). */
     drafts?: Record<string, { text: string, base: string }>
   }
   interface FastifyContextConfig {
-    /** Reachable without signing in (the sign-in page). */
+    /** Reachable without signing in (the sign-in pages). */
     adminPublic?: boolean
+    /** What the route needs of the staff member's role (every other staff route must say). */
+    permission?: Permission
+  }
+  interface FastifyRequest {
+    /** Who is signed in, worked out afresh on every request (so a role change or a disabling takes effect at once). */
+    staff?: Staff
   }
 }
 
@@ -59,13 +76,21 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     editor: createFormEditor({ dir: config.formsDir, registry: forms, history: storage.formHistory, now: () => now().getTime(), writable: opts.formsWritable }),
     audit: createAuditLog(storage.audit, () => now().getTime()),
     deliveries: storage.deliveries,
+    accounts: storage.accounts,
   }
+  const twoFactorRequired = async (staff: Staff) => staff.account?.has_password === true && await storage.settings.get(REQUIRE_2FA) === 'yes'
 
-  // Never open without a password: every admin URL says how to set one.
+  // Every staff route says who may use it; a route that does not is a mistake, refused at start.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.adminPublic && !route.config?.permission) throw new Error(`The staff route ${route.method} ${route.url} declares no permission`)
+  })
+
+  // Never open without a way to sign in: every admin URL says how to make one.
   app.addHook('onRequest', async (_req, reply) => {
-    if (config.adminPassword) return
+    if (config.adminPassword || await storage.accounts.count() > 0) return
     return renderMessage(reply, ctx, 503, 'The staff pages are switched off', [
-      'No staff password is set. Set ADMIN_PASSWORD in the environment (or in the .env file beside package.json) and restart the server.',
+      'There is no staff account yet. Make the first one on the server with: npm run users -- create-admin you@example.org',
+      'Or, for one password shared by all staff, set ADMIN_PASSWORD in the environment (or in the .env file beside package.json) and restart the server.',
     ])
   })
 
@@ -95,14 +120,41 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
 
   // After the rate limit (a route's own onRequest hook), so a flood of anonymous requests is limited too.
   app.addHook('preParsing', async (req, reply) => {
-    if (req.routeOptions.config.adminPublic || req.session?.signedIn === true) return
-    return reply.code(303).header('location', req.method === 'GET' ? signInUrl(req.url) : SIGN_IN_PATH).send()
+    req.staff = await identify(req)
+    const { adminPublic, permission } = req.routeOptions.config
+    if (adminPublic) return
+    if (!req.staff) return reply.code(303).header('location', req.method === 'GET' ? signInUrl(req.url) : SIGN_IN_PATH).send()
+    if (permission !== 'self' && req.staff.account && req.staff.account.totp_enabled_at === null && await twoFactorRequired(req.staff)) {
+      return reply.code(303).header('location', TWO_FACTOR_PATH).send()
+    }
+    if (permission && !can(req.staff.role, permission)) {
+      req.log.info({ permission }, 'Staff page refused: the role may not use it')
+      return renderMessage(reply, ctx, 403, 'You cannot use this page', [`Your role (${ROLE_LABELS[req.staff.role]}) does not include this. An admin can change your role.`])
+    }
   })
+
+  /** Who the session belongs to, if anyone still may: a gone or disabled account, an old session or a shared-password session once accounts exist ends here. */
+  async function identify (req: FastifyRequest): Promise<Staff | undefined> {
+    const s = req.session
+    if (!s) return undefined
+    const expired = s.signedInAt === undefined || now().getTime() - s.signedInAt > SESSION_ABSOLUTE_MS
+    if (s.accountId !== undefined) {
+      const account = await storage.accounts.findById(s.accountId)
+      if (account && account.disabled_at === null && !expired) return { role: account.role, account, actor: actorOf(account) }
+    } else if (s.signedIn === true) {
+      if (config.adminPassword && !expired && await storage.accounts.count() === 0) return { role: 'admin', account: undefined, actor: staffActor(s.sessionId) }
+    } else {
+      return undefined
+    }
+    await s.destroy()
+    return undefined
+  }
   // Parameters are checked before anything uses them (a lookup, a Location header): one that cannot
   // be a form id, a version or a destination is a 404 page. References are read by readReference.
   app.addHook('preValidation', async (req, reply) => {
-    const p = req.params as Partial<Record<'id' | 'version' | 'destination', string>> | undefined
+    const p = req.params as Partial<Record<'id' | 'version' | 'destination' | 'accountId', string>> | undefined
     if ((p?.id !== undefined && !FORM_ID_PATTERN.test(p.id)) || (p?.version !== undefined && !/^\d{1,15}$/.test(p.version)) ||
+      (p?.accountId !== undefined && !/^\d{1,15}$/.test(p.accountId)) ||
       (p?.destination !== undefined && !/^[a-z]{1,20}$/.test(p.destination))) {
       return renderMessage(reply, ctx, 404, 'Page not found', ['There is no staff page at this address.'])
     }
@@ -137,8 +189,9 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     return renderMessage(reply, ctx, 500, 'Sorry, something went wrong', ['There is a problem on our side. Try again in a few minutes.'])
   }
 
-  app.get('/', async (_req, reply) => reply.code(303).header('location', '/admin/deliveries').send())
+  app.get('/', { config: { permission: 'self' } }, async (req, reply) => reply.code(303).header('location', homeOf(req.staff!.role)).send())
   await app.register(signInRoutes, { ctx })
+  await app.register(accountRoutes, { ctx })
   await app.register(formRoutes, { ctx })
   await app.register(formPreviewRoutes, { ctx })
   await app.register(formHistoryRoutes, { ctx })

@@ -7,13 +7,14 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { staffActor, type AuditLog } from '../../admin/audit.js'
+import { can, ROLE_LABELS, type Permission } from '../../admin/roles.js'
 import type { FormEditor } from '../../admin/form-editor.js'
 import { STATE_LABELS } from '../../admin/format.js'
 import type { Config } from '../../config.js'
 import { texts } from '../../forms/texts.js'
 import { NEEDS_STAFF } from '../../outbox/delivery-state.js'
 import { PUBLIC_DIR } from '../../paths.js'
-import type { DeliveryQueries } from '../../storage/index.js'
+import type { AccountStore, DeliveryQueries } from '../../storage/index.js'
 
 /** In the stylesheet's URL, so a new release reaches browsers (public files are cached for a day). */
 const adminCssVersion = createHash('sha256').update(readFileSync(path.join(PUBLIC_DIR, 'admin.css'))).digest('hex').slice(0, 10)
@@ -26,6 +27,7 @@ export interface AdminContext {
   editor: FormEditor
   audit: AuditLog
   deliveries: DeliveryQueries
+  accounts: AccountStore
 }
 
 export interface RouteOptions { ctx: AdminContext }
@@ -33,12 +35,13 @@ export interface RouteOptions { ctx: AdminContext }
 /** The staff session cookie (path /admin: never sent with a public page). */
 export const SESSION_COOKIE = 'rf_admin'
 
-export type Section = 'deliveries' | 'forms' | 'connections' | 'audit'
-const NAV: Array<{ section: Section, href: string, text: string }> = [
-  { section: 'deliveries', href: '/admin/deliveries', text: 'Deliveries' },
-  { section: 'forms', href: '/admin/forms', text: 'Forms' },
-  { section: 'connections', href: '/admin/connections', text: 'Connections' },
-  { section: 'audit', href: '/admin/audit', text: 'Audit log' },
+export type Section = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'account'
+const NAV: Array<{ section: Section, href: string, text: string, permission: Permission }> = [
+  { section: 'deliveries', href: '/admin/deliveries', text: 'Deliveries', permission: 'deliveries' },
+  { section: 'forms', href: '/admin/forms', text: 'Forms', permission: 'forms' },
+  { section: 'connections', href: '/admin/connections', text: 'Connections', permission: 'connections' },
+  { section: 'accounts', href: '/admin/accounts', text: 'Staff accounts', permission: 'accounts' },
+  { section: 'audit', href: '/admin/audit', text: 'Audit log', permission: 'audit' },
 ]
 
 export interface PageData { pageTitle: string, section?: Section, [key: string]: unknown }
@@ -46,10 +49,12 @@ export interface PageData { pageTitle: string, section?: Section, [key: string]:
 export async function renderPage (reply: FastifyReply, ctx: AdminContext, template: string, data: PageData, status = 200) {
   const req = reply.request
   const s = req.session as FastifyRequest['session'] | null | undefined
-  const signedIn = s?.signedIn === true
+  const staff = req.staff
+  const signedIn = staff !== undefined
   const flash = signedIn ? s?.flash : undefined
   if (flash && s) delete s.flash
-  const counts = signedIn ? await ctx.deliveries.counts() : undefined
+  const may = Object.fromEntries((['deliveries', 'forms', 'connections', 'audit', 'accounts'] as const).map((p) => [p, staff !== undefined && can(staff.role, p)]))
+  const counts = staff && may.deliveries ? await ctx.deliveries.counts() : undefined
   const waiting = counts ? NEEDS_STAFF.filter((state) => counts[state] > 0) : []
   const attention = counts && waiting.length > 0
     ? {
@@ -63,7 +68,9 @@ export async function renderPage (reply: FastifyReply, ctx: AdminContext, templa
     // Only for a session that is signed in: making a token stores its secret in the session, and
     // nothing is stored for a visitor who has not signed in.
     csrf: signedIn ? reply.generateCsrf() : '',
-    navItems: signedIn ? NAV.map((n) => ({ ...n, current: n.section === data.section })) : [],
+    navItems: staff ? NAV.filter((n) => can(staff.role, n.permission)).map((n) => ({ ...n, current: n.section === data.section })) : [],
+    may,
+    me: staff && { name: staff.account?.name ?? 'Staff', role: ROLE_LABELS[staff.role], named: staff.account !== undefined },
     attention,
     flash,
     adminCssVersion,
@@ -81,8 +88,9 @@ export function flash (req: FastifyRequest, kind: 'success' | 'warning', text: s
   req.session.flash = { kind, text }
 }
 
+/** How the audit log names whoever made the request. */
 export function actor (req: FastifyRequest): string {
-  return staffActor(req.session?.sessionId)
+  return req.staff?.actor ?? staffActor(req.session?.sessionId)
 }
 
 export function seeOther (reply: FastifyReply, location: string) {
