@@ -33,6 +33,14 @@ const envSchema = z.object({
   MIN_FILL_SECONDS: int(3, 0, 600),
   TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(true|false|\d{1,2}|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/).default('false')),
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  // Single sign-on (OpenID Connect): https, or http on this machine only (a provider run for tests).
+  OIDC_ISSUER: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ })
+    .refine((u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u)).optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_LABEL: optionalString,
+  OIDC_ALLOWED_DOMAINS: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}(\s*,\s*[a-z0-9.-]+\.[a-z]{2,})*$/i).optional()),
+  PASSWORD_SIGN_IN: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['on', 'off']).default('on')),
 })
 
 export interface Config extends CrmConfig {
@@ -54,6 +62,10 @@ export interface Config extends CrmConfig {
   /** Fastify's trustProxy: whether (and which) X-Forwarded-For to believe for the client address. */
   trustProxy: boolean | number | string[]
   logLevel: string
+  /** Single sign-on, when OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set. */
+  sso: { issuer: string, clientId: string, clientSecret: string, label: string, allowedDomains: string[] } | undefined
+  /** Whether staff may sign in with a password (off only with single sign-on). */
+  passwordSignIn: boolean
 }
 
 /**
@@ -82,6 +94,12 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   MIN_FILL_SECONDS: 'MIN_FILL_SECONDS must be a whole number of seconds between 0 and 600, such as 3 (0 turns the check off)',
   TRUST_PROXY: 'TRUST_PROXY must be true, false, a number of proxies in front of the server (such as 1), or a comma-separated list of their addresses',
   LOG_LEVEL: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent (info if unsure)',
+  OIDC_ISSUER: 'OIDC_ISSUER must be the https address of your sign-in provider, such as https://login.microsoftonline.com/<tenant id>/v2.0',
+  OIDC_CLIENT_ID: undefined,
+  OIDC_CLIENT_SECRET: undefined,
+  OIDC_LABEL: undefined,
+  OIDC_ALLOWED_DOMAINS: 'OIDC_ALLOWED_DOMAINS must be email domains separated by commas, such as example.org.uk,example.org',
+  PASSWORD_SIGN_IN: 'PASSWORD_SIGN_IN must be on or off',
 }
 
 /** The configuration cannot be used: one sentence per variable that is wrong. */
@@ -103,6 +121,13 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
       .map((k) => CONFIG_MESSAGES[k as keyof typeof CONFIG_MESSAGES] ?? `${k} is not valid`))
   }
   const e = parsed.data
+  const sso = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET]
+  if (sso.some((v) => v !== undefined) && sso.some((v) => v === undefined)) {
+    throw new ConfigError(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none'])
+  }
+  if (e.PASSWORD_SIGN_IN === 'off' && e.OIDC_ISSUER === undefined) {
+    throw new ConfigError(['PASSWORD_SIGN_IN can be off only with single sign-on (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET): otherwise nobody could sign in'])
+  }
   const cl = { sourceKey: e.CHARITYLOG_SOURCE_KEY, orgKey: e.CHARITYLOG_ORG_KEY, userKey: e.CHARITYLOG_USER_KEY }
   const ll = { key: e.LAMPLIGHT_KEY, lampid: e.LAMPLIGHT_LAMPID, project: e.LAMPLIGHT_PROJECT }
   const clMissing = ([['CHARITYLOG_SOURCE_KEY', cl.sourceKey], ['CHARITYLOG_ORG_KEY', cl.orgKey], ['CHARITYLOG_USER_KEY', cl.userKey]] as const)
@@ -133,6 +158,16 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     minFillSeconds: e.MIN_FILL_SECONDS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
+    sso: e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+      ? {
+          issuer: e.OIDC_ISSUER,
+          clientId: e.OIDC_CLIENT_ID,
+          clientSecret: e.OIDC_CLIENT_SECRET,
+          label: e.OIDC_LABEL ?? 'your organisation\'s account',
+          allowedDomains: e.OIDC_ALLOWED_DOMAINS?.split(',').map((d) => d.trim().toLowerCase()) ?? [],
+        }
+      : undefined,
+    passwordSignIn: e.PASSWORD_SIGN_IN === 'on',
   }
 }
 

@@ -82,6 +82,7 @@ describe('loadConfig', () => {
     ['SECRET_KEY', 'too-short'], ['ADMIN_PASSWORD', 'hunter2'], ['CHARITYLOG_API_URL', 'not a url'], ['LAMPLIGHT_API_URL', 'javascript:alert(1)'],
     ['RETRY_BASE_DELAY_MS', '0'], ['RETRY_BASE_DELAY_MS', 'soon'], ['RETRY_MAX_ATTEMPTS', '-1'], ['RETENTION_DAYS', 'seven'],
     ['MIN_FILL_SECONDS', '601'], ['TRUST_PROXY', 'everyone'], ['LOG_LEVEL', 'loud'],
+    ['OIDC_ISSUER', 'http://login.example.org'], ['OIDC_ISSUER', 'not a url'], ['OIDC_ALLOWED_DOMAINS', 'nodots'], ['PASSWORD_SIGN_IN', 'maybe'],
   ]
 
   it('has a bad value in this test for every variable that can be wrong', () => {
@@ -94,6 +95,19 @@ describe('loadConfig', () => {
     expect(found).toEqual([CONFIG_MESSAGES[name]])
     expect(found[0]).toMatch(new RegExp(`^${name} must `))
     if (!/^-?[\d.]+$/.test(value)) expect(found[0]).not.toContain(value)
+  })
+
+  it('reads single sign-on only with all three settings, and lets password sign-in be turned off only with it', () => {
+    const sso = { OIDC_ISSUER: 'https://login.example.org/tenant/v2.0', OIDC_CLIENT_ID: 'forms', OIDC_CLIENT_SECRET: 's3cr3t-value' }
+    expect(loadConfig({ ...sso, OIDC_ALLOWED_DOMAINS: 'Example.org, carers.org.uk', PASSWORD_SIGN_IN: 'off' })).toMatchObject({
+      sso: { issuer: sso.OIDC_ISSUER, clientId: 'forms', clientSecret: 's3cr3t-value', label: "your organisation's account", allowedDomains: ['example.org', 'carers.org.uk'] },
+      passwordSignIn: false,
+    })
+    expect(loadConfig({ OIDC_ISSUER: 'http://127.0.0.1:4000', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' }).sso?.issuer).toBe('http://127.0.0.1:4000')
+    expect(loadConfig({}).sso).toBeUndefined()
+    expect(problems({ OIDC_ISSUER: sso.OIDC_ISSUER })).toEqual(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none'])
+    expect(problems({ PASSWORD_SIGN_IN: 'off' })[0]).toMatch(/^PASSWORD_SIGN_IN can be off only with single sign-on/)
+    expect(JSON.stringify(problems({ OIDC_CLIENT_SECRET: 's3cr3t-value' }))).not.toContain('s3cr3t-value')
   })
 
   it('refuses a staff password shorter than 12 characters, without printing it', () => {

@@ -19,6 +19,7 @@ import { actorOf, can, homeOf, ROLE_LABELS, type Permission, type Staff } from '
 import { createFormEditor, FORM_ID_PATTERN } from '../../admin/form-editor.js'
 import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../admin/session-store.js'
 import accountRoutes, { REQUIRE_2FA, TWO_FACTOR_PATH } from './accounts.js'
+import ssoRoutes from './sso.js'
 import auditRoutes from './audit.js'
 import connectionRoutes from './connections.js'
 import deliveryRoutes from './deliveries.js'
@@ -87,7 +88,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
 
   // Never open without a way to sign in: every admin URL says how to make one.
   app.addHook('onRequest', async (_req, reply) => {
-    if (config.adminPassword || await storage.accounts.count() > 0) return
+    if (config.adminPassword || config.sso || await storage.accounts.count() > 0) return
     return renderMessage(reply, ctx, 503, 'The staff pages are switched off', [
       'There is no staff account yet. Make the first one on the server with: npm run users -- create-admin you@example.org',
       'Or, for one password shared by all staff, set ADMIN_PASSWORD in the environment (or in the .env file beside package.json) and restart the server.',
@@ -192,6 +193,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   app.get('/', { config: { permission: 'self' } }, async (req, reply) => reply.code(303).header('location', homeOf(req.staff!.role)).send())
   await app.register(signInRoutes, { ctx })
   await app.register(accountRoutes, { ctx })
+  await app.register(ssoRoutes, { ctx })
   await app.register(formRoutes, { ctx })
   await app.register(formPreviewRoutes, { ctx })
   await app.register(formHistoryRoutes, { ctx })

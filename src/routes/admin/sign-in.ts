@@ -68,6 +68,8 @@ export default async function signInRoutes (app: FastifyInstance, { ctx }: Route
       signedOut: o.signedOut === true,
       signInToken: formToken(reply),
       returnTo: isOwnPage(o.returnTo) ? o.returnTo : '',
+      sso: ctx.config.sso && { label: ctx.config.sso.label, href: `/admin/sso/start${isOwnPage(o.returnTo) ? `?${new URLSearchParams({ return: o.returnTo })}` : ''}` },
+      passwords: ctx.config.passwordSignIn,
       // The cookie is Secure when PUBLIC_URL is https; a request seen as http (a proxy that ends TLS,
       // without TRUST_PROXY) would never get it, and signing in would fail without saying why.
       insecure: ctx.config.publicUrl.startsWith('https:') && req.protocol !== 'https',
@@ -112,6 +114,7 @@ export default async function signInRoutes (app: FastifyInstance, { ctx }: Route
     const returnTo = isOwnPage(req.body?.return) ? req.body.return : undefined
     if (!tokens.verify(req.body?._csrf, req.cookies[SIGN_IN_COOKIE], now())) return expiredForm(req, reply)
     const given = typeof req.body?.password === 'string' ? req.body.password : ''
+    if (!ctx.config.passwordSignIn) return renderMessage(reply, ctx, 403, 'Passwords are off', [`Sign in with ${ctx.config.sso?.label ?? 'single sign-on'} instead.`])
     if (!(await named())) return sharedSignIn(req, reply, given, returnTo)
 
     const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase().slice(0, 320) : ''
