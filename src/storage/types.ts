@@ -171,7 +171,7 @@ export type AuditAction =
   | 'connection tested'
   | 'retry' | 'marked handled' | 'released' | 'deleted' | 'answers viewed'
   | 'account invited' | 'role changed' | 'account disabled' | 'account enabled' | 'password set' | 'reset link issued'
-  | 'two-factor on' | 'two-factor off' | 'recovery code used' | 'setting changed'
+  | 'two-factor on' | 'two-factor off' | 'recovery code used' | 'setting changed' | 'access refused' | 'session ended'
 
 export interface AuditEntry {
   id: number

@@ -77,6 +77,7 @@ describe('signing in with an account', () => {
     expect((await session.get('/admin/deliveries')).statusCode).toBe(303)
     expect((await new Staff(t.app).signInAs('leaver@example.org')).statusCode).toBe(422)
     expect(audit(t).some((e) => e.action === 'account disabled' && e.subject === 'leaver@example.org' && e.actor!.startsWith('admin <'))).toBe(true)
+    expect(audit(t)).toContainEqual({ actor: 'leaver <leaver@example.org>', action: 'session ended', subject: null, detail: 'the account is disabled' })
   })
 
   it('applies a role change at the next request', async () => {
@@ -133,6 +134,7 @@ describe('invitations and reset links', () => {
     expect((await visitor.get('/admin/forms')).body).toContain('Welcome, New Person. Your account is ready.')
     expect((await new Staff(t.app).get(pathOf(link))).statusCode).toBe(410)
     expect((await new Staff(t.app).post('/admin/welcome', { token, password: 'another long password' }, false)).statusCode).toBe(410)
+    expect(audit(t).filter((e) => e.detail === 'invitation link used, expired or unknown')).toHaveLength(2)
     expect((await signedInAs(t.app, 'new.person@example.org', 'plum jam on a wet tuesday'))).toBeDefined()
     expect(audit(t).map((e) => e.action)).toEqual(expect.arrayContaining(['account invited', 'password set']))
   })

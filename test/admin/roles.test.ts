@@ -91,6 +91,9 @@ describe('each role against every staff route', () => {
         }
       }
       expect(table).toHaveLength(routes().length)
+      const refused = table.filter((r) => r.endsWith('refused')).length
+      const audited = (await t.app.services.storage.audit.list(0, 1000, `${role} <${role}@example.org>`)).filter((e) => e.action === 'access refused')
+      expect(audited.length).toBe(refused)
     })
   }
 

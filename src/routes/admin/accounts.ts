@@ -255,7 +255,9 @@ export default async function accountRoutes (app: FastifyInstance, { ctx }: Rout
 
     app.get<{ Querystring: { token?: string } }>(url, { config: { adminPublic: true } }, async (req, reply) => {
       const a = await accountFor(req.query.token, false)
-      return a ? linkPage(reply, a, req.query.token!) : dead(reply)
+      if (a) return linkPage(reply, a, req.query.token!)
+      await ctx.audit.record('someone with a link', 'sign-in failed', undefined, `${purpose} link used, expired or unknown`)
+      return dead(reply)
     })
 
     app.post<{ Body: { token?: unknown, password?: unknown } }>(url, {

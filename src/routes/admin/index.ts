@@ -130,6 +130,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     }
     if (permission && !can(req.staff.role, permission)) {
       req.log.info({ permission }, 'Staff page refused: the role may not use it')
+      await ctx.audit.record(req.staff.actor, 'access refused', `${req.method} ${req.routeOptions.url ?? ''}`, `needs ${permission}`)
       return renderMessage(reply, ctx, 403, 'You cannot use this page', [`Your role (${ROLE_LABELS[req.staff.role]}) does not include this. An admin can change your role.`])
     }
   })
@@ -142,6 +143,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     if (s.accountId !== undefined) {
       const account = await storage.accounts.findById(s.accountId)
       if (account && account.disabled_at === null && !expired) return { role: account.role, account, actor: actorOf(account) }
+      if (account?.disabled_at != null) await ctx.audit.record(actorOf(account), 'session ended', undefined, 'the account is disabled')
     } else if (s.signedIn === true) {
       if (config.adminPassword && !expired && await storage.accounts.count() === 0) return { role: 'admin', account: undefined, actor: staffActor(s.sessionId) }
     } else {
