@@ -5,10 +5,10 @@
  * pages with the SameSite=Strict session cookie. axe finds nothing on the new pages.
  */
 import { createServer } from 'node:net'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCode } from '../../src/admin/two-factor.js'
-import { formatViolations, launchBrowser, navigate, newContext, runAxe } from '../helpers/browser.js'
+import { clickThrough, expectNoAxeViolations, launchBrowser, navigate, newContext } from '../helpers/browser.js'
 import { startProvider, type TestProvider } from '../helpers/oidc.js'
 import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, type AdminTestApp } from './helpers.js'
 
@@ -45,13 +45,8 @@ afterAll(async () => {
   await provider?.close()
 })
 
-const click = (page: Page, name: string, role: 'button' | 'link' = 'button') =>
-  navigate(page, () => page.getByRole(role, { name, exact: true }).first().click())
-
-async function expectNoViolations (page: Page, what: string): Promise<void> {
-  const violations = await runAxe(page)
-  expect(violations, `${what}: ${formatViolations(violations)}`).toEqual([])
-}
+const click = clickThrough
+const expectNoViolations = expectNoAxeViolations
 
 describe('named accounts in the browser', () => {
   it('signs in with email and password, invites, sets up two-factor sign-in, and signs in again with the app\'s code', async () => {

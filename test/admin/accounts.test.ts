@@ -3,18 +3,12 @@
  * invitation and reset links, leavers, role changes, the audit log by name, and its CSV export.
  * Roles against every route: roles.test.ts. Two-factor sign-in: two-factor.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { errorSummary } from '../helpers/html-fragments.js'
 import { sqliteOf } from '../helpers/sqlite.js'
-import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, PASSWORD, signedIn, signedInAs, Staff, type AdminTestApp, type AdminTestOptions } from './helpers.js'
+import { ACCOUNT_PASSWORD, addAccount, PASSWORD, signedIn, signedInAs, Staff, type AdminTestApp, useAdminApps } from './helpers.js'
 
-const apps: AdminTestApp[] = []
-afterEach(async () => { for (const a of apps.splice(0)) await a.close() })
-async function build (opts: AdminTestOptions = {}): Promise<AdminTestApp> {
-  const t = await buildAdminApp(opts)
-  apps.push(t)
-  return t
-}
+const build = useAdminApps()
 const linkIn = (html: string) => /<code class="link-to-copy">(http[^<]+)<\/code>/.exec(html)?.[1]?.replace(/&amp;/g, '&')
 const pathOf = (url: string) => { const u = new URL(url); return u.pathname + u.search }
 const audit = (t: AdminTestApp) => sqliteOf(t.app).prepare('SELECT actor, action, subject, detail FROM audit_log ORDER BY id').all() as Array<Record<string, string | null>>

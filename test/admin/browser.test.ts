@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
-import { formatViolations, launchBrowser, navigate, newContext, runAxe } from '../helpers/browser.js'
+import { clickThrough, expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
 import { carersBody, charitylogEnv, FAST_RELAY, submit, testClock, waitForRow } from '../helpers/relay.js'
 import { buildAdminApp, PASSWORD, type AdminTestApp } from './helpers.js'
 
@@ -42,13 +42,8 @@ afterAll(async () => {
   await fake?.close()
 })
 
-const click = (page: Page, name: string, role: 'button' | 'link' = 'button') =>
-  navigate(page, () => page.getByRole(role, { name, exact: true }).first().click())
-
-async function expectNoViolations (page: Page, what: string): Promise<void> {
-  const violations = await runAxe(page)
-  expect(violations, `${what}: ${formatViolations(violations)}`).toEqual([])
-}
+const click = clickThrough
+const expectNoViolations = expectNoAxeViolations
 
 async function signIn (page: Page): Promise<void> {
   await page.goto(`${base}/admin`)

@@ -6,6 +6,7 @@
 import { copyFileSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
+import { afterEach } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { hashPassword } from '../../src/admin/passwords.js'
 import type { Role } from '../../src/storage/index.js'
@@ -152,4 +153,15 @@ export async function signedIn (app: FastifyInstance): Promise<Staff> {
   if (res.statusCode !== 303) throw new Error(`Sign-in failed: ${res.statusCode}`)
   await staff.get(String(res.headers.location))
   return staff
+}
+
+/** `build` makes an admin app for one test; every app made is closed after each test. */
+export function useAdminApps (): (opts?: AdminTestOptions) => Promise<AdminTestApp> {
+  const apps: AdminTestApp[] = []
+  afterEach(async () => { for (const a of apps.splice(0)) await a.close() })
+  return async (opts = {}) => {
+    const t = await buildAdminApp(opts)
+    apps.push(t)
+    return t
+  }
 }

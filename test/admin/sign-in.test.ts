@@ -3,18 +3,12 @@
  * sign-in page, the password compared and never logged, the cookie's attributes, CSRF on every POST,
  * the sign-in rate limit, never cacheable or framable, and no cookie ever on a public page.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { errorSummary } from '../helpers/html-fragments.js'
-import { buildAdminApp, PASSWORD, signedIn, Staff, type AdminTestApp, type AdminTestOptions } from './helpers.js'
+import { PASSWORD, signedIn, Staff, useAdminApps } from './helpers.js'
 import { sqliteOf } from '../helpers/sqlite.js'
 
-const apps: AdminTestApp[] = []
-afterEach(async () => { for (const a of apps.splice(0)) await a.close() })
-async function build (opts: AdminTestOptions = {}): Promise<AdminTestApp> {
-  const t = await buildAdminApp(opts)
-  apps.push(t)
-  return t
-}
+const build = useAdminApps()
 
 const GET_PAGES = [
   '/admin', '/admin/forms', '/admin/forms/new', '/admin/forms/carers-referral/edit', '/admin/forms/carers-referral/preview',

@@ -4,7 +4,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { field, formatViolations, navigate, newContext, runAxe } from '../helpers/browser.js'
+import { expectNoAxeViolations, field, navigate, newContext } from '../helpers/browser.js'
 import { startBrowserApps, type BrowserApps } from '../helpers/browser-apps.js'
 
 let apps: BrowserApps
@@ -30,10 +30,7 @@ afterAll(async () => {
 const send = (page: Page, label = 'Send referral') =>
   navigate(page, () => page.getByRole('button', { name: label, exact: true }).click())
 
-async function expectNoViolations (page: Page): Promise<void> {
-  const violations = await runAxe(page)
-  expect(violations, formatViolations(violations)).toEqual([])
-}
+const expectNoViolations = (page: Page) => expectNoAxeViolations(page)
 
 /** Opens a page in a fresh tab of the context; the test closes it. */
 async function open (context: BrowserContext, url: string, status = 200): Promise<Page> {

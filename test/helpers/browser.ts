@@ -30,6 +30,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
+import { expect } from 'vitest'
 import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page, Response } from 'playwright-core'
 import type axe from 'axe-core'
 
@@ -285,4 +286,14 @@ export async function navigate (page: Page, act: () => Promise<unknown>): Promis
   const [response] = await Promise.all([page.waitForNavigation(), act()])
   if (!response) throw new Error('no navigation response')
   return response
+}
+
+/** Clicks the button (or link) called `name` and waits for the page it leads to. */
+export const clickThrough = (page: Page, name: string, role: 'button' | 'link' = 'button') =>
+  navigate(page, () => page.getByRole(role, { name, exact: true }).first().click())
+
+/** axe finds nothing on the page; `what` names the page in the failure. */
+export async function expectNoAxeViolations (page: Page, what = page.url()): Promise<void> {
+  const violations = await runAxe(page)
+  expect(violations, `${what}: ${formatViolations(violations)}`).toEqual([])
 }
