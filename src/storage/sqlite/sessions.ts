@@ -2,11 +2,11 @@
  * Staff sessions in SQLite (table `admin_sessions`), keyed by a SHA-256 of the session id, so a copy
  * of the database holds no usable session.
  */
-import { createHash } from 'node:crypto'
+import { hashSessionId } from '../session-id.js'
 import type { SessionStore } from '../types.js'
 import type { SqliteConnections } from './connection.js'
 
-export const hashSessionId = (id: string) => createHash('sha256').update(id).digest('hex')
+export { hashSessionId }
 
 export function createSqliteSessions ({ db }: SqliteConnections): SessionStore {
   const read = db.prepare('SELECT data FROM admin_sessions WHERE id_hash = ? AND expires_at > ?').pluck()

@@ -1,0 +1,31 @@
+/** Storage in PostgreSQL (DATABASE_URL): every store of the contract over one pool. */
+import type { Sealer } from '../../security/encryption.js'
+import type { Storage } from '../types.js'
+import { createPostgresAccounts } from './accounts.js'
+import { openPostgres } from './connection.js'
+import { createPostgresAudit, createPostgresDeliveries, createPostgresFormHistory, createPostgresSessions, createPostgresSettings } from './staff.js'
+import { createPostgresOutbox } from './outbox.js'
+import { createPostgresSubmissions } from './submissions.js'
+
+export async function openPostgresStorage (connectionString: string, sealer: Sealer, schema?: string): Promise<Storage> {
+  const c = await openPostgres(connectionString, schema)
+  return {
+    submissions: createPostgresSubmissions(c, sealer),
+    outbox: createPostgresOutbox(c, sealer),
+    deliveries: createPostgresDeliveries(c),
+    sessions: createPostgresSessions(c),
+    audit: createPostgresAudit(c),
+    formHistory: createPostgresFormHistory(c),
+    accounts: createPostgresAccounts(c, sealer),
+    settings: createPostgresSettings(c),
+    notices: [],
+    async ping () {
+      try {
+        return (await c.pool.query<{ ok: number }>('SELECT 1 AS ok')).rows[0]?.ok === 1
+      } catch {
+        return false
+      }
+    },
+    close: () => c.close(),
+  }
+}
