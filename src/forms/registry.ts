@@ -10,6 +10,8 @@ export interface FormRegistry {
   get (id: string): LoadedForm | undefined
   list (): LoadedForm[]
   broken (): ReadonlyMap<string, FormProblem[]>
+  /** Whether a form of this id has a file that does not load (it exists, but is not served). */
+  isBroken (id: string): boolean
   /** Reads the folder again; the previous forms stay live if the folder cannot be read. */
   reload (): Promise<void>
 }
@@ -21,6 +23,7 @@ export async function createFormRegistry (formsDir: string, log: Logger): Promis
     get: (id) => forms.get(id),
     list: () => [...forms.values()],
     broken: () => broken,
+    isBroken: (id) => broken.has(`${id}.yaml`),
     async reload () {
       const result = await loadFormsDir(formsDir)
       forms = result.forms

@@ -28,6 +28,8 @@ export interface Texts {
   keepReference: string
   notFoundTitle: string
   notFoundBody: string
+  unavailableTitle: string
+  unavailableBody: string
   months: readonly string[]
   /** Said above the form when its token was missing, invalid or expired: the answers are kept. */
   tokenNotice: (expired: boolean) => string
@@ -81,6 +83,8 @@ const en: Texts = {
   keepReference: 'Keep this reference in case you need to contact us about your referral.',
   notFoundTitle: 'Page not found',
   notFoundBody: 'If you typed the web address, check it is correct. If you followed a link, the form may have moved or closed.',
+  unavailableTitle: 'This form is not available at the moment',
+  unavailableBody: 'We are sorry: the form cannot be filled in just now. Please try again later, or contact the charity another way.',
   tokenNotice: (expired) => expired
     ? 'This page was open for a long time, so we could not send it. Your answers are still here: check them and press the button again.'
     : 'We could not send the form. Your answers are still here: check them and press the button again.',
@@ -133,6 +137,8 @@ const cy: Texts = {
   keepReference: 'Cadwch y cyfeirnod hwn rhag ofn y bydd angen i chi gysylltu â ni am eich atgyfeiriad.',
   notFoundTitle: 'Heb ddod o hyd i’r dudalen',
   notFoundBody: 'Os gwnaethoch deipio’r cyfeiriad gwe, gwiriwch ei fod yn gywir. Os gwnaethoch ddilyn dolen, efallai bod y ffurflen wedi symud neu gau.',
+  unavailableTitle: 'Nid yw’r ffurflen hon ar gael ar hyn o bryd',
+  unavailableBody: 'Mae’n ddrwg gennym: ni ellir llenwi’r ffurflen ar hyn o bryd. Rhowch gynnig arall arni yn nes ymlaen, neu cysylltwch â’r elusen mewn ffordd arall.',
   tokenNotice: (expired) => expired
     ? 'Roedd y dudalen hon ar agor am amser hir, felly nid oeddem yn gallu ei hanfon. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.'
     : 'Nid oeddem yn gallu anfon y ffurflen. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.',

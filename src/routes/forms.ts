@@ -19,7 +19,7 @@ import { receiveSubmission } from '../intake/submit.js'
 import { readReference } from '../outbox/reference.js'
 import { TOKEN_FIELD } from '../security/form-token.js'
 import { createBlankPages } from './blank-page.js'
-import { renderNotFound, tooManyRequests, type TooManyRequests } from './pages.js'
+import { renderNotFound, renderUnavailable, tooManyRequests, type TooManyRequests } from './pages.js'
 
 interface FormParams { id: string }
 interface EmbedQuery { embed?: string }
@@ -96,6 +96,13 @@ export default async function formRoutes (app: FastifyInstance) {
     return renderForm(reply, form, raw, errors, { ...o, status: 429, notice: texts[form.definition.language ?? 'en'].tooManyNotice })
   }
 
+  /** No such form (404), or a form whose file is broken: a kind "not available" page, and an error in the log. */
+  const missing = (req: FastifyRequest, reply: FastifyReply, id: string) => {
+    if (!forms.isBroken(id)) return renderNotFound(reply)
+    req.log.error({ form: id }, 'A visitor asked for a form whose file is broken: fix it on the staff pages (Forms)')
+    return renderUnavailable(reply)
+  }
+
   // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays). The
   // policy of a form is worked out once per loaded form (an edited form is a new object).
   const framedCsp = new WeakMap<LoadedForm, string>()
@@ -115,7 +122,7 @@ export default async function formRoutes (app: FastifyInstance) {
 
   app.get<{ Params: FormParams, Querystring: EmbedQuery }>('/forms/:id', async (req, reply) => {
     const form = forms.get(req.params.id)
-    if (!form) return renderNotFound(reply)
+    if (!form) return missing(req, reply, req.params.id)
     const token = tokens.issue(form.definition.id, now().getTime())
     const html = await blankPage(form, embedOrigin(form, req), token)
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html)
@@ -132,7 +139,7 @@ export default async function formRoutes (app: FastifyInstance) {
       const { token } = await tokens.checkForPage(body, form.definition.id, now().getTime(), mayReissueUntimed(req))
       return tooMany(reply, form, readSubmission(form.definition, body), [], { embed: embedOrigin(form, req), token }, limit)
     }
-    if (!form) return renderNotFound(reply)
+    if (!form) return missing(req, reply, req.params.id)
     const def = form.definition
     const embed = embedOrigin(form, req)
     const result = await receiveSubmission(form, body, now().getTime(), ukToday(now()), intake, mayReissueUntimed(req))

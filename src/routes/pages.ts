@@ -11,6 +11,12 @@ export function renderNotFound (reply: FastifyReply, lang: Language = 'en') {
   return renderMessage(reply, 404, t.notFoundTitle, [t.notFoundBody], lang)
 }
 
+/** A form whose file is broken: it exists, but cannot be shown (503, so a monitor notices; never "not found"). */
+export function renderUnavailable (reply: FastifyReply, lang: Language = 'en') {
+  const t = texts[lang]
+  return renderMessage(reply.header('retry-after', '3600'), 503, t.unavailableTitle, [t.unavailableBody], lang)
+}
+
 /** Plain words for the statuses a client can cause; anything else is a server fault (500). */
 export const CLIENT_ERROR_PAGES: Record<number, { heading: string, body: string }> = {
   400: { heading: 'Sorry, we could not read that', body: 'Something went wrong sending the form. Go back, check your answers and send it again.' },

@@ -44,13 +44,18 @@ function mixedFormsDir (): string {
 }
 
 describe('a broken form file among good ones', () => {
-  it('serves the good form, answers the broken one with 404, and logs the file, line, path and message', async () => {
+  it('serves the good form, answers the broken one with a kind "not available" page (503), names it in /healthz, and logs the file, line, path and message', async () => {
     const t = await buildTestApp({ formsDir: mixedFormsDir() })
     apps.push(t)
     expect((await t.app.inject({ method: 'GET', url: '/forms/carers-referral' })).statusCode).toBe(200)
     const broken = await t.app.inject({ method: 'GET', url: '/forms/broken-form' })
-    expect(broken.statusCode).toBe(404)
-    expect(broken.body).toContain('Page not found')
+    expect(broken.statusCode).toBe(503)
+    expect(broken.body).toContain('This form is not available at the moment')
+    expect(broken.headers['retry-after']).toBe('3600')
+    const posted = await t.app.inject({ method: 'POST', url: '/forms/broken-form', headers: FORM_HEADERS, payload: 'x=1' })
+    expect(posted.statusCode).toBe(503)
+    expect((await t.app.inject('/forms/no-such-form')).statusCode).toBe(404)
+    expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'degraded', database: 'ok', forms: 1, broken: ['broken-form.yaml'] })
     const entries = t.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
     const problem = entries.find((e) => e.file === 'broken-form.yaml')
     expect(problem).toMatchObject({
@@ -61,6 +66,7 @@ describe('a broken form file among good ones', () => {
       msg: 'Form file not loaded: broken-form.yaml, line 9, people[0].fields[1]: unknown key "requried": check the spelling (unknown keys are not allowed)',
     })
     expect(entries).toContainEqual(expect.objectContaining({ forms: ['carers-referral'], broken: ['broken-form.yaml'] }))
+    expect(entries).toContainEqual(expect.objectContaining({ level: 50, form: 'broken-form', msg: 'A visitor asked for a form whose file is broken: fix it on the staff pages (Forms)' }))
   })
 })
 
