@@ -1,7 +1,8 @@
 /**
  * `npx tsx test/fakes/serve.ts [charitylogPort] [lamplightPort]`: runs both fake CRMs on 127.0.0.1 and
- * prints the environment variables that point the server at them, for trying the relay by hand.
- * Every request they receive is printed (method and path; bodies are test data).
+ * prints the environment variables that point the server at them (on stdout), for trying the relay by
+ * hand. Every request they receive is printed on stderr (method, path and body: test data), so the
+ * variables can go to a file and the requests to the terminal.
  */
 import { FAKE_CHARITYLOG_KEYS, startFakeCharitylog } from './fake-charitylog.js'
 import { FAKE_LAMPLIGHT_KEYS, startFakeLamplight } from './fake-lamplight.js'
@@ -22,7 +23,7 @@ setInterval(() => {
   for (const [name, fake] of [['charitylog', cl], ['lamplight', ll]] as const) {
     while (fake.requests.length > 0) {
       const r = fake.requests.shift()!
-      console.log(`${name}: ${r.method} ${r.path} -> ${JSON.stringify(r.body)}`)
+      console.error(`${name}: ${r.method} ${r.path} -> ${JSON.stringify(r.body)}`)
     }
   }
 }, 250)
