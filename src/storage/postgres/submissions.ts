@@ -1,8 +1,8 @@
 /** Submissions in PostgreSQL: the SubmissionStore contract. A token's nonce is spent in the same transaction. */
-import type { CrmPayload } from '../../crm/types.js'
 import { newReference } from '../../outbox/reference.js'
 import type { Sealer } from '../../security/encryption.js'
-import type { PersonalData, ReadableSection, SubmissionRecord, SubmissionStore } from '../types.js'
+import { openPersonalData, type SealedColumns } from '../sealed.js'
+import type { SubmissionRecord, SubmissionStore } from '../types.js'
 import type { PostgresConnections } from './connection.js'
 
 export const RECORD_COLUMNS = `id, reference, form_id, form_hash, destination, created_at, attempts, next_attempt_at, lease_until,
@@ -60,16 +60,9 @@ export function createPostgresSubmissions (c: PostgresConnections, sealer: Seale
     async listRecent (limit) {
       return (await c.pool.query<SubmissionRecord>(`SELECT ${RECORD_COLUMNS} FROM submissions ORDER BY created_at DESC, id DESC LIMIT $1`, [limit])).rows
     },
-    async readPersonalData (reference): Promise<PersonalData | undefined> {
-      const { rows } = await c.pool.query<{ payload: Buffer | null, answers: Buffer | null, crm_response: Buffer | null }>(
-        'SELECT payload, answers, crm_response FROM submissions WHERE reference = $1', [reference])
-      const row = rows[0]
-      if (!row || row.payload === null || row.answers === null) return undefined
-      return {
-        payload: JSON.parse(sealer.open(row.payload, reference)) as CrmPayload,
-        answers: JSON.parse(sealer.open(row.answers, reference)) as ReadableSection[],
-        crmResponse: row.crm_response === null ? undefined : sealer.open(row.crm_response, reference),
-      }
+    async readPersonalData (reference) {
+      const { rows } = await c.pool.query<SealedColumns>('SELECT payload, answers, crm_response FROM submissions WHERE reference = $1', [reference])
+      return openPersonalData(sealer, reference, rows[0])
     },
     async purgeSpentTokens (now) {
       return (await c.pool.query('DELETE FROM used_tokens WHERE expires_at < $1', [now])).rowCount ?? 0

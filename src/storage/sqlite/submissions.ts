@@ -8,10 +8,10 @@
  * fsync that covers theirs, so "we have your referral" is said only of a row on disk.
  */
 import type Database from 'better-sqlite3'
-import type { CrmPayload } from '../../crm/types.js'
 import { newReference } from '../../outbox/reference.js'
 import type { Sealer } from '../../security/encryption.js'
-import type { InsertOptions, InsertResult, NewSubmission, PersonalData, ReadableSection, SubmissionRecord, SubmissionStore } from '../types.js'
+import { openPersonalData, type SealedColumns } from '../sealed.js'
+import type { InsertOptions, InsertResult, NewSubmission, SubmissionRecord, SubmissionStore } from '../types.js'
 import type { SqliteConnections } from './connection.js'
 import { createInsertBatch } from './group-commit.js'
 
@@ -100,14 +100,8 @@ export function createSqliteSubmissions (c: SqliteConnections, sealer: Sealer): 
     async listRecent (limit) {
       return (recent.all(limit) as SubmissionRecord[]).map(toRecord)
     },
-    async readPersonalData (reference): Promise<PersonalData | undefined> {
-      const row = sealed.get(reference) as Pick<SubmissionRow, 'payload' | 'answers' | 'crm_response'> | undefined
-      if (!row || row.payload === null || row.answers === null) return undefined
-      return {
-        payload: JSON.parse(sealer.open(row.payload, reference)) as CrmPayload,
-        answers: JSON.parse(sealer.open(row.answers, reference)) as ReadableSection[],
-        crmResponse: row.crm_response === null ? undefined : sealer.open(row.crm_response, reference),
-      }
+    async readPersonalData (reference) {
+      return openPersonalData(sealer, reference, sealed.get(reference) as SealedColumns | undefined)
     },
     async purgeSpentTokens (now) {
       return purgeTokens.run(now).changes
