@@ -39,16 +39,28 @@ export interface FieldView {
   describedBy: string | undefined
 }
 
-/** `remove` exists for every person of a group that can have more than one; `hidden` while at the minimum. */
-export interface PersonView { index: number, legend: string, fields: FieldView[], remove: { value: string, label: string, hidden: boolean } | undefined }
+/**
+ * `remove` exists for every person of a group that can have more than one; `hidden` while at the
+ * minimum. `id` is the person's fieldset (focusable), where a no-JavaScript "Add another person" lands.
+ */
+export interface PersonView {
+  index: number
+  id: string
+  legend: string
+  fields: FieldView[]
+  remove: { value: string, label: string, hidden: boolean, formaction: string } | undefined
+}
 export interface GroupView {
   id: string
   key: string
   heading: string
   many: boolean
   people: PersonView[]
-  /** Present when the group can have more than one person; `hidden` at the maximum. */
-  add: { value: string, label: string, hidden: boolean } | undefined
+  /**
+   * Present when the group can have more than one person; `hidden` at the maximum. `formaction` ends
+   * with the new person's fragment, so without JavaScript the page comes back at that person.
+   */
+  add: { value: string, label: string, hidden: boolean, formaction: string } | undefined
   error: string | undefined
   max: number
   min: number
@@ -116,13 +128,17 @@ function fieldView (f: Field, list: Field[], raw: RawValue | undefined, id: stri
   }
 }
 
-function personView (g: PeopleGroup, person: RawAnswers, i: number, count: number, errors: Map<string, string>, t: Texts): PersonView {
+/** The id of a person's fieldset: `f-{group}-{i}-_person` (field names cannot start with `_`, so no clash). */
+export const personId = (group: string, index: number) => inputId(group, index, '_person')
+
+function personView (g: PeopleGroup, person: RawAnswers, i: number, count: number, errors: Map<string, string>, t: Texts, action: string): PersonView {
   const many = groupMax(g) > 1
   return {
     index: i,
+    id: personId(g.key, i),
     legend: many ? t.person(i + 1) : g.heading,
     fields: g.fields.map((f) => fieldView(f, g.fields, person[f.name], inputId(g.key, i, f.name), (n) => inputName(g.key, i, n), errors, t)),
-    remove: many ? { value: `remove:${g.key}:${i}`, label: t.removePerson(i + 1), hidden: count <= groupMin(g) } : undefined,
+    remove: many ? { value: `remove:${g.key}:${i}`, label: t.removePerson(i + 1), hidden: count <= groupMin(g), formaction: `${action}#${groupId(g.key)}` } : undefined,
   }
 }
 
@@ -137,8 +153,10 @@ export function formPageView (form: FormDefinition, raw: RawSubmission, errors: 
       key: g.key,
       heading: g.heading,
       many: groupMax(g) > 1,
-      people: list.map((p, i) => personView(g, p, i, list.length, byId, t)),
-      add: groupMax(g) > 1 ? { value: `add:${g.key}`, label: g.add_another ?? t.addAnother, hidden: list.length >= groupMax(g) } : undefined,
+      people: list.map((p, i) => personView(g, p, i, list.length, byId, t, action)),
+      add: groupMax(g) > 1
+        ? { value: `add:${g.key}`, label: g.add_another ?? t.addAnother, hidden: list.length >= groupMax(g), formaction: `${action}#${personId(g.key, list.length)}` }
+        : undefined,
       error: byId.get(groupId(g.key)),
       max: groupMax(g),
       min: groupMin(g),

@@ -80,6 +80,12 @@ describe('carers-referral with JavaScript off', () => {
     expect(await value(page, 'cared_for[0][first_name]')).toBe('Bob')
     expect(await value(page, 'reason')).toBe('I need a break <sometimes> & some advice')
     expect(await value(page, 'cared_for[1][first_name]')).toBe('')
+    // The page comes back at the new person, not at the top (a phone would be ~1,100 px away), with the
+    // keyboard focus there, so a screen reader goes on from the person added.
+    expect(new URL(page.url()).hash).toBe('#f-cared_for-1-_person')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-cared_for-1-_person')
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(300)
+    expect((await page.locator('#f-cared_for-1-_person').boundingBox())!.y).toBeLessThan(50)
     expect(await page.locator('#g-cared_for [data-person] > legend').allTextContents()).toEqual(['Person 1', 'Person 2'])
     expect(await page.getByRole('button', { name: 'Remove person 1' }).isVisible()).toBe(true)
     await field(page, 'cared_for[1][first_name]').fill('Cat')
@@ -94,6 +100,7 @@ describe('carers-referral with JavaScript off', () => {
     // Remove the middle person: the others close up, answers kept, still no errors.
     const removed = await click(page, 'Remove person 2')
     expect(removed.status()).toBe(200)
+    expect(new URL(page.url()).hash).toBe('#g-cared_for')
     expect(await page.locator('.error-summary, .error-message').count()).toBe(0)
     expect(await page.locator('#g-cared_for [data-person]').count()).toBe(2)
     expect(await value(page, 'cared_for[0][first_name]')).toBe('Bob')

@@ -44,7 +44,7 @@ people:
 
   it('labels the add button "Add another person" when the group does not say', async () => {
     const { body } = await plain.app.inject({ method: 'GET', url: '/forms/plain' })
-    expect(body).toContain('value="add:client" class="button button--secondary" data-add>Add another person</button>')
+    expect(body).toContain('value="add:client" formaction="/forms/plain#f-client-1-_person" class="button button--secondary" data-add>Add another person</button>')
   })
 
   it('confirms with the default heading and body', async () => {

@@ -97,7 +97,7 @@ describe('GET /forms/{id}', () => {
 
   it('puts each person in a fieldset whose legend is the group heading, or "Person n" in a group of many', async () => {
     const { body } = await get('/forms/all-types')
-    expect(body).toMatch(/<fieldset class="fieldset person" data-person>\s*<input type="hidden" name="client\[0\]\[_\]" value="1">\s*<legend class="legend legend--l"><h2 class="heading-m heading--legend">About you<\/h2><\/legend>/)
+    expect(body).toMatch(/<fieldset class="fieldset person" id="f-client-0-_person" tabindex="-1" data-person>\s*<input type="hidden" name="client\[0\]\[_\]" value="1">\s*<legend class="legend legend--l"><h2 class="heading-m heading--legend">About you<\/h2><\/legend>/)
     expect(byId(body, 'g-family-heading').tag).toBe('h2')
     expect(body).toMatch(/<input type="hidden" name="family\[0\]\[_\]" value="1">\s*<legend class="legend legend--m">Person 1<\/legend>/)
   })
