@@ -92,6 +92,17 @@ describe('the deliveries list', () => {
     expect(second.body).toContain('href="/admin/deliveries?state=waiting&amp;page=1"')
   })
 
+  it('leaves out of the banner what waits only for a CRM to be set up, and the form editor shows no banner', async () => {
+    const { t, staff } = await setUp()
+    const reason = t.app.services.relay.crms.notConfigured.charitylog!
+    const ref = await storeRow(t, 'waiting', T0)
+    sqliteOf(t.app).prepare('UPDATE submissions SET held_reason = ?, next_attempt_at = NULL WHERE reference = ?').run(reason, ref)
+    expect((await staff.get('/admin/forms')).body).not.toContain('Referrals need you')
+    await storeRow(t, 'failed', T0)
+    expect((await staff.get('/admin/forms')).body).toContain('<h2 class="notification-banner__title" id="attention-title">Referrals need you</h2>')
+    expect((await staff.get('/admin/forms/carers-referral/edit')).body).not.toContain('Referrals need you')
+  })
+
   it('puts a banner on every staff page while referrals are failed, held or partly delivered', async () => {
     const { t, staff } = await setUp()
     expect((await staff.get('/admin/forms')).body).not.toContain('Referrals need you')
@@ -164,11 +175,14 @@ describe('putting deliveries right', () => {
     expect(attemptRows(t.app, rowOf(t, ref).id).map((a) => a.outcome)).toEqual(['rejected', 'delivered'])
   })
 
-  it('warns that a retry of a referral to an unconfigured CRM will be held again', async () => {
+  it('offers the set-up, not a retry, for a referral held because its CRM is not set up; a retry asked for anyway says it will be held again', async () => {
     const { t, staff } = await setUp()
     const ref = await storeRow(t, 'held', T0)
     const page = await staff.get(`/admin/deliveries/${ref}`)
-    expect(page.body).toContain('Charitylog is not configured: set CHARITYLOG_SOURCE_KEY, CHARITYLOG_ORG_KEY, CHARITYLOG_USER_KEY and restart the server')
+    expect(page.body).toContain('Set up the connection (<a href="/admin/connections">Connections</a> says which settings are missing)')
+    expect(page.body).not.toContain('>Retry now</button>')
+    expect(page.body).toContain('>Mark as handled by hand</button>')
+    expect(page.body.match(/Charitylog is not configured/g)).toHaveLength(1) // said once, as why it is held
     await staff.post(`/admin/deliveries/${ref}/retry`)
     expect((await staff.get(`/admin/deliveries/${ref}`)).body).toContain('It will be held again at once')
     expect(row(t, ref).held_reason).toBeNull()

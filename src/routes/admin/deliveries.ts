@@ -86,8 +86,10 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
       answers: personal?.answers,
       heldReason: relay.crms.notConfigured[row.destination],
       sending,
+      setUp: state === 'held' && relay.crms.notConfigured[row.destination] !== undefined,
       can: {
-        retry: mayDo('retry', state) && row.has_personal_data && !sending,
+        // A retry of a referral whose CRM is not set up would be held again at once: offer the set-up.
+        retry: mayDo('retry', state) && row.has_personal_data && !sending && !(state === 'held' && relay.crms.notConfigured[row.destination] !== undefined),
         handle: mayDo('handle', state),
         release: mayDo('release', state),
       },

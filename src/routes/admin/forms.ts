@@ -47,6 +47,7 @@ export async function renderEditor (reply: FastifyReply, ctx: AdminContext, id: 
   }))
   return renderPage(reply, ctx, 'form-edit', {
     pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Edit ${id}.yaml`,
+    quiet: true,
     section: 'forms',
     id,
     title: live?.definition.title,

@@ -44,7 +44,24 @@ const NAV: Array<{ section: Section, href: string, text: string, permission: Per
   { section: 'audit', href: '/admin/audit', text: 'Audit log', permission: 'audit' },
 ]
 
-export interface PageData { pageTitle: string, section?: Section, [key: string]: unknown }
+/** `quiet`: no "Referrals need you" banner (the form editor, whose own error summary comes first). */
+export interface PageData { pageTitle: string, section?: Section, quiet?: boolean, [key: string]: unknown }
+
+/**
+ * Referrals in the states that wait for staff, less those held only because their CRM is not set up
+ * yet: that is a set-up task (the Connections page says what to set), not news on every page.
+ */
+async function needingStaff (reply: FastifyReply, ctx: AdminContext): Promise<Record<string, number>> {
+  const counts = await ctx.deliveries.counts()
+  const notConfigured = reply.server.services.relay.crms.notConfigured
+  const waiting: Record<string, number> = {}
+  for (const state of NEEDS_STAFF) waiting[state] = counts[state]
+  if (counts.held > 0 && Object.keys(notConfigured).length > 0) {
+    const { rows } = await ctx.deliveries.list({ state: 'held' }, 0, 1000)
+    waiting.held = Math.max(0, counts.held - rows.filter((r) => r.held_reason !== null && r.held_reason === notConfigured[r.destination]).length)
+  }
+  return waiting
+}
 
 export async function renderPage (reply: FastifyReply, ctx: AdminContext, template: string, data: PageData, status = 200) {
   const req = reply.request
@@ -54,11 +71,11 @@ export async function renderPage (reply: FastifyReply, ctx: AdminContext, templa
   const flash = signedIn ? s?.flash : undefined
   if (flash && s) delete s.flash
   const may = Object.fromEntries((['deliveries', 'forms', 'connections', 'audit', 'accounts'] as const).map((p) => [p, staff !== undefined && can(staff.role, p)]))
-  const counts = staff && may.deliveries ? await ctx.deliveries.counts() : undefined
-  const waiting = counts ? NEEDS_STAFF.filter((state) => counts[state] > 0) : []
+  const counts = staff && may.deliveries && !data.quiet ? await needingStaff(reply, ctx) : undefined
+  const waiting = counts ? NEEDS_STAFF.filter((state) => (counts[state] ?? 0) > 0) : []
   const attention = counts && waiting.length > 0
     ? {
-        text: `${waiting.map((state) => `${counts[state]} ${STATE_LABELS[state].toLowerCase()}`).join(', ')}: they wait for staff.`,
+        text: `${waiting.map((state) => `${counts[state] ?? 0} ${STATE_LABELS[state].toLowerCase()}`).join(', ')}: they wait for staff.`,
         links: waiting.map((state) => ({ href: `/admin/deliveries?state=${state}`, text: `See the ${STATE_LABELS[state].toLowerCase()} referrals` })),
       }
     : undefined
