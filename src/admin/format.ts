@@ -43,3 +43,15 @@ export const OUTCOME_LABELS: Record<string, string> = {
   held: 'Held: a configuration problem',
   rejected: 'Refused by the CRM',
 }
+
+/** The record IDs a CRM returned (`{"attendee":600,"referral":30939}`) as `attendee 600, referral 30939`. */
+export function crmIdsText (json: string | null): string | undefined {
+  if (json === null) return undefined
+  try {
+    const ids = JSON.parse(json) as Record<string, string | number>
+    const parts = Object.entries(ids).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+    return parts.length > 0 ? parts.join(', ') : undefined
+  } catch {
+    return json
+  }
+}

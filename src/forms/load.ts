@@ -138,6 +138,15 @@ function unsafeToParse (file: string, text: string): FormProblem | undefined {
   return undefined
 }
 
+/** A plain hint for the parser's messages about the commonest slips. */
+function yamlHint (said: string): string {
+  if (/Nested mappings are not allowed|Implicit map keys need|mapping values are not allowed|Implicit keys need to be on a single line/i.test(said)) {
+    return ' (often a colon and a space inside a text: put the whole text in quotes, like label: "Best time: morning or evening")'
+  }
+  if (/tab/i.test(said)) return ' (indent with spaces, not the Tab key)'
+  return ''
+}
+
 /** The parser's own exceptions as a problem of the text, never an error of the server. */
 function parserProblem (file: string, err: unknown): FormProblem {
   const message = err instanceof Error ? err.message : String(err)
@@ -164,12 +173,14 @@ export function parseFormText (file: string, text: string): ParseResult {
     return { ok: false, problems: [parserProblem(file, err)] }
   }
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((e) => ({
-        file, path: '', line: e.linePos?.[0]?.line, message: `the YAML cannot be read: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`,
-      })),
+    const problems: FormProblem[] = []
+    for (const e of doc.errors) {
+      const said = (e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')
+      const p = { file, path: '', line: e.linePos?.[0]?.line, message: `the YAML cannot be read: ${said}${yamlHint(said)}` }
+      // The parser can report one mistake more than once on a line: list it once.
+      if (!problems.some((q) => q.line === p.line && q.message === p.message)) problems.push(p)
     }
+    return { ok: false, problems }
   }
   const result = formSchema.safeParse(data, { reportInput: true }) // input: to tell "missing" from "wrong type"
   const expectedId = path.basename(file).replace(/\.ya?ml$/, '')

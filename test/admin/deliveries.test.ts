@@ -92,6 +92,15 @@ describe('the deliveries list', () => {
     expect(second.body).toContain('href="/admin/deliveries?state=waiting&amp;page=1"')
   })
 
+  it('shows the CRM record IDs in words, and says the table scrolls sideways on a narrow screen', async () => {
+    const { t, staff } = await setUp()
+    const ref = await storeRow(t, 'delivered', T0)
+    sqliteOf(t.app).prepare('UPDATE submissions SET crm_ids = ? WHERE reference = ?').run('{"attendee":600,"referral":30939}', ref)
+    expect((await staff.get(`/admin/deliveries/${ref}`)).body).toContain('<dt>CRM record IDs</dt><dd>attendee 600, referral 30939</dd>')
+    const list = await staff.get('/admin/deliveries')
+    expect(list.body).toContain('<div class="table-wrap" role="region" aria-label="Referrals (scrolls sideways on a narrow screen)" tabindex="0">')
+  })
+
   it('leaves out of the banner what waits only for a CRM to be set up, and the form editor shows no banner', async () => {
     const { t, staff } = await setUp()
     const reason = t.app.services.relay.crms.notConfigured.charitylog!

@@ -36,8 +36,12 @@ describe('the forms list', () => {
     expect(res.body).toContain('Refer yourself for carer support')
     expect(res.body).toContain('href="/forms/carers-referral"')
     expect(res.body).toContain('href="/admin/forms/carers-referral/edit"')
-    expect(res.body).toContain('&lt;script src=&quot;http://forms.example.org.uk:8080/embed.js&quot; data-form=&quot;carers-referral&quot; async&gt;&lt;/script&gt;')
+    expect(res.body).toContain('&lt;script src=&quot;http://forms.example.org.uk:8080/embed.js&quot; data-form=&quot;carers-referral&quot; async&gt;&lt;/script&gt;\n' +
+      '&lt;noscript&gt;&lt;a href=&quot;http://forms.example.org.uk:8080/forms/carers-referral&quot;&gt;Open the referral form&lt;/a&gt;&lt;/noscript&gt;')
     expect(res.body).toContain('Paste it into a page of https://www.example-carers.org.uk.')
+    // No snippet for a form no website may frame: it would not work.
+    expect(res.body).not.toContain('data-form=&quot;professional-referral&quot;')
+    expect(res.body).toContain('No website may show this form in a frame yet')
   })
 
   it('shows a broken file as not live, with its problems and their line numbers, and a link to fix it', async () => {
@@ -61,7 +65,7 @@ describe('the editor', () => {
     expect(res.statusCode).toBe(422)
     const line = broken.split('\n').findIndex((l) => l.includes('lable:')) + 1
     expect(errorSummary(res.body)).toContainEqual([`#line-${line}`, `Line ${line}, people[0].fields[1]: unknown key &quot;lable&quot;: check the spelling (unknown keys are not allowed)`])
-    expect(res.body).toMatch(new RegExp(`<li class="yaml__line yaml__line--error" id="line-${line}"><span class="yaml__no"><span class="visually-hidden">Problem on line</span> ${line}</span><code>[^<]*lable: Last name`))
+    expect(res.body).toMatch(new RegExp(`<li class="yaml__line yaml__line--error" id="line-${line}" tabindex="-1"><span class="yaml__no"><span class="visually-hidden">Problem on line</span> ${line}</span><code>[^<]*lable: Last name`))
     expect(res.body).toContain('There are 2 problems')
     // The text comes back in the textarea to be fixed, not lost.
     expect(res.body).toContain('lable: Last name, type: text }')

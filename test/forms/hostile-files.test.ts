@@ -66,3 +66,17 @@ describe('parseFormText', () => {
     expect(parseFormText('anchors.yaml', text).ok).toBe(true)
   })
 })
+
+describe('the YAML slips staff make most', () => {
+  it('says what to do about a colon in a text and a Tab, once per line', () => {
+    const colon = parseFormText('x.yaml', 'id: x\nhint: a: b: c\n')
+    expect(colon.ok || colon.problems).toEqual([{
+      file: 'x.yaml',
+      path: '',
+      line: 2,
+      message: 'the YAML cannot be read: Nested mappings are not allowed in compact mappings (often a colon and a space inside a text: put the whole text in quotes, like label: "Best time: morning or evening")',
+    }])
+    const tab = parseFormText('x.yaml', 'id: x\nfields:\n\t- a\n')
+    expect(tab.ok || tab.problems.map((p) => p.message)).toEqual(['the YAML cannot be read: Tabs are not allowed as indentation (indent with spaces, not the Tab key)'])
+  })
+})

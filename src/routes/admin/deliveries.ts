@@ -4,7 +4,7 @@
  * by hand), and the actions: retry now, mark as handled, release or delete a quarantined one.
  */
 import type { FastifyInstance } from 'fastify'
-import { isoTime, OUTCOME_LABELS, STATE_HINTS, STATE_LABELS, ukTime } from '../../admin/format.js'
+import { crmIdsText, isoTime, OUTCOME_LABELS, STATE_HINTS, STATE_LABELS, ukTime } from '../../admin/format.js'
 import { deliveryState, DELIVERY_STATES, inFlight, isDeliveryState, mayDo } from '../../outbox/delivery-state.js'
 import { readReference } from '../../outbox/reference.js'
 import type { SubmissionRecord } from '../../storage/index.js'
@@ -86,6 +86,7 @@ export default async function deliveryRoutes (app: FastifyInstance, { ctx }: Rou
       answers: personal?.answers,
       heldReason: relay.crms.notConfigured[row.destination],
       sending,
+      crmIds: crmIdsText(row.crm_ids),
       setUp: state === 'held' && relay.crms.notConfigured[row.destination] !== undefined,
       can: {
         // A retry of a referral whose CRM is not set up would be held again at once: offer the set-up.

@@ -14,8 +14,9 @@ interface IdParams { id: string }
 interface EditorBody { yaml?: unknown, base?: unknown, intent?: unknown }
 interface EditorState { text: string, base: string, isNew: boolean, problems?: FormProblem[], checked?: boolean, message?: { kind: 'success' | 'warning', text: string } }
 
+/** The README's snippet: the script, and a plain link for a browser without JavaScript. */
 export function embedSnippet (publicUrl: string, id: string): string {
-  return `<script src="${publicUrl}/embed.js" data-form="${id}" async></script>`
+  return `<script src="${publicUrl}/embed.js" data-form="${id}" async></script>\n<noscript><a href="${publicUrl}/forms/${id}">Open the referral form</a></noscript>`
 }
 
 /**
