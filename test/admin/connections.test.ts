@@ -69,6 +69,19 @@ describe('the connections page', () => {
     for (const secret of SECRETS) expect(res.body).not.toContain(secret)
   })
 
+  it('keeps the first CRM\'s result on the page while the second is tested', async () => {
+    const cl = await startFakeCharitylog()
+    const ll = await startFakeLamplight()
+    fakes.push(cl, ll)
+    const { staff } = await setUp({ env: { ...charitylogEnv(cl), ...lamplightEnv(ll) } })
+    await staff.get('/admin/connections')
+    await staff.post('/admin/connections/charitylog/test')
+    const both = await staff.post('/admin/connections/lamplight/test')
+    expect(both.body).toContain('<li>Service user: ID <strong>7</strong></li>')
+    expect(both.body).toContain('Carers support: ID <strong>1</strong>')
+    expect((await staff.get('/admin/connections')).body).toContain('<li>Service user: ID <strong>7</strong></li>')
+  })
+
   it('says what went wrong when the CRM refuses the credentials, without showing them', async () => {
     const fake = await startFakeCharitylog({ ...FAKE_CHARITYLOG_KEYS, orgKey: 'another-key-altogether' })
     fakes.push(fake)

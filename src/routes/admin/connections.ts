@@ -10,17 +10,18 @@ import { actor, renderPage, type RouteOptions } from './render.js'
 export default async function connectionRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
   const { forms, relay } = app.services
 
-  const page = (tested?: { destination: DestinationType, result: ConnectionTest }) => ({
+  /** Each CRM's last test in this session stays on the page while the other is tested (IDs and names only). */
+  const page = (tested: Partial<Record<DestinationType, ConnectionTest>>) => ({
     pageTitle: 'Connections',
     section: 'connections' as const,
     connections: DESTINATIONS.map((d) => ({
       ...connectionStatus(relay.crms, d),
       forms: forms.list().filter((f) => f.definition.destination.type === d).map((f) => f.definition.id),
-      result: tested?.destination === d ? tested.result : undefined,
+      result: tested[d],
     })),
   })
 
-  app.get('/connections', { config: { permission: 'connections' } }, async (_req, reply) => renderPage(reply, ctx, 'connections', page()))
+  app.get('/connections', { config: { permission: 'connections' } }, async (req, reply) => renderPage(reply, ctx, 'connections', page(req.session.connectionTests ?? {})))
 
   app.post<{ Params: { destination: string } }>('/connections/:destination/test', { config: { permission: 'connections' } }, async (req, reply) => {
     const destination = DESTINATIONS.find((d) => d === req.params.destination)
@@ -28,6 +29,7 @@ export default async function connectionRoutes (app: FastifyInstance, { ctx }: R
     const result = await testConnection(relay.crms, destination, forms.list().map((f) => f.definition))
     await ctx.audit.record(actor(req), 'connection tested', destination, result.ok ? 'answered' : result.reason)
     req.log.info({ destination, ok: result.ok }, 'Connection tested from the staff pages')
-    return renderPage(reply, ctx, 'connections', page({ destination, result }))
+    req.session.connectionTests = { ...req.session.connectionTests, [destination]: result }
+    return renderPage(reply, ctx, 'connections', page(req.session.connectionTests))
   })
 }

@@ -15,6 +15,7 @@ import rateLimit from '@fastify/rate-limit'
 import session from '@fastify/session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify'
 import { createAuditLog, staffActor } from '../../admin/audit.js'
+import type { ConnectionTest, DestinationType } from '../../admin/connections.js'
 import { actorOf, can, homeOf, ROLE_LABELS, type Permission, type Staff } from '../../admin/roles.js'
 import { createFormEditor, FORM_ID_PATTERN } from '../../admin/form-editor.js'
 import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../admin/session-store.js'
@@ -47,6 +48,8 @@ declare module 'fastify' {
     signedInAt?: number
     /** The password was right; the second factor is still to come. */
     pending?: { accountId: number, at: number, returnTo?: string | undefined }
+    /** The last connection test of each CRM (what it listed), so testing one keeps the other's. */
+    connectionTests?: Partial<Record<DestinationType, ConnectionTest>>
     /** A TOTP secret being set up, until its first code is typed. */
     totpSetup?: { secret: string, at: number }
     /** A message for the next page shown (after a redirect). */
