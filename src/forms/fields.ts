@@ -6,7 +6,7 @@
  * Adding a field type means: its schema entry, its entry here, and (unless it is a one-line input)
  * one partial in views/fields/.
  */
-import type { Field, FieldType } from './schema.js'
+import type { ErrorMessages, Field, FieldType } from './schema.js'
 import { dateParts, type Texts } from './texts.js'
 
 /** A parsed urlencoded body: repeated names become arrays. */
@@ -258,7 +258,28 @@ export const emptyRaw = (field: Field): RawValue => fieldType(field).empty()
  * An empty answer to an optional field is `{ ok: true, answer: undefined }` (absent, never sent).
  */
 export function checkAnswer (field: Field, raw: RawValue, t: Texts, today: string, label: string = field.label): Check {
-  return fieldType(field).check(field, raw, t, today, label)
+  return fieldType(field).check(field, raw, field.errors ? withOwnMessages(t, field.errors) : t, today, label)
+}
+
+/** Which built-in messages each rule of a form's own `errors:` replaces. */
+const RULES: Record<keyof ErrorMessages, ReadonlyArray<keyof Texts['err']>> = {
+  required: ['enter', 'choose', 'chooseSome', 'tick'],
+  format: ['email', 'tel', 'postcode', 'number', 'dateReal', 'dateMissing', 'option'],
+  too_long: ['tooLong'],
+  too_small: ['numberMin'],
+  too_big: ['numberMax'],
+  past: ['datePast'],
+  future: ['dateFuture'],
+}
+
+/** The texts with a field's own messages in place of the built-in ones of their rules. */
+function withOwnMessages (t: Texts, own: ErrorMessages): Texts {
+  const err = { ...t.err }
+  for (const [rule, keys] of Object.entries(RULES) as Array<[keyof ErrorMessages, ReadonlyArray<keyof Texts['err']>]>) {
+    const message = own[rule]
+    if (message !== undefined) for (const k of keys) (err as Record<string, unknown>)[k] = () => message
+  }
+  return { ...t, err }
 }
 
 /** Whether a `show_if` condition holds, judged on the raw answers of the same list. */

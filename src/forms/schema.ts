@@ -25,8 +25,24 @@ const optionSchema = z.strictObject({
 }).meta({ id: 'Option' })
 export type FieldOption = z.infer<typeof optionSchema>
 
+/**
+ * A form's own error messages for a field, per rule (an addition to the form definition spec), instead
+ * of the built-in ones: said under the field, and in the error summary with whose answer it is.
+ */
+const errorsSchema = z.strictObject({
+  required: z.string().min(1).optional().describe('When a required answer is missing, e.g. "Enter the name of the person you care for"'),
+  format: z.string().min(1).optional().describe('When the answer is not in the form the type needs (an email address, a date, one of the options...)'),
+  too_long: z.string().min(1).optional().describe('When the answer is longer than max_length'),
+  too_small: z.string().min(1).optional().describe('When a number is below min'),
+  too_big: z.string().min(1).optional().describe('When a number is above max'),
+  past: z.string().min(1).optional().describe('When a date must be in the past and is not'),
+  future: z.string().min(1).optional().describe('When a date must be in the future and is not'),
+}).meta({ id: 'ErrorMessages' })
+export type ErrorMessages = z.infer<typeof errorsSchema>
+
 /** Keys every field type has. */
 const base = {
+  errors: errorsSchema.optional(),
   name: nameSchema,
   label: z.string().min(1, 'a label is required'),
   hint: z.string().optional(),

@@ -18,8 +18,11 @@ export interface CheckedSubmission {
   people: Record<string, Answers[]>
 }
 
-/** An error on the page: `id` is the element the error summary links to. */
-export interface PageError { id: string, message: string }
+/**
+ * An error on the page: `id` is the element the error summary links to; `message` is said under the
+ * field, `summary` (when it differs) in the error summary, saying whose answer it is.
+ */
+export interface PageError { id: string, message: string, summary?: string }
 
 /** Upper bound on people read from one body, whatever the form allows, so a body can't make us work hard. */
 const PEOPLE_READ_LIMIT = 60
@@ -103,14 +106,19 @@ export function applyAction (form: FormDefinition, raw: RawSubmission, action: P
   return { ...raw, people: { ...raw.people, [action.group]: next } }
 }
 
-function checkList (fields: Field[], raw: RawAnswers, t: Texts, today: string, label: (f: Field) => string,
+/** Whose answers a list holds, for the error summary: a person of a group (numbered in a group of many), or none. */
+interface Whose { heading?: string, person?: number }
+
+function checkList (fields: Field[], raw: RawAnswers, t: Texts, today: string, whose: Whose,
   id: (f: string) => string, errors: PageError[]): Answers {
   const out: Answers = {}
   for (const f of fields) {
     if (!conditionHolds(f, (n) => raw[n])) continue // hidden by show_if: not validated, not sent
-    const result = checkAnswer(f, raw[f.name] ?? emptyRaw(f), t, today, label(f))
-    if (!result.ok) errors.push({ id: id(f.name), message: result.message })
-    else if (result.answer) out[f.name] = result.answer
+    const result = checkAnswer(f, raw[f.name] ?? emptyRaw(f), t, today)
+    if (!result.ok) {
+      const summary = t.whose(result.message, { label: f.label, ...whose })
+      errors.push({ id: id(f.name), message: result.message, ...(summary !== result.message && { summary }) })
+    } else if (result.answer) out[f.name] = result.answer
   }
   return out
 }
@@ -127,8 +135,8 @@ export function checkSubmission (form: FormDefinition, raw: RawSubmission, t: Te
     if (list.length < groupMin(g)) errors.push({ id: groupId(g.key), message: t.err.tooFewPeople(g.heading, groupMin(g)) })
     const many = groupMax(g) > 1
     people[g.key] = list.map((person, i) => checkList(g.fields, person, t, today,
-      (f) => (many ? `${t.person(i + 1)}: ${f.label}` : f.label), (f) => inputId(g.key, i, f), errors))
+      { heading: g.heading, ...(many && { person: i + 1 }) }, (f) => inputId(g.key, i, f), errors))
   }
-  const fields = checkList(form.fields ?? [], raw.fields, t, today, (f) => f.label, (f) => inputId(undefined, 0, f), errors)
+  const fields = checkList(form.fields ?? [], raw.fields, t, today, {}, (f) => inputId(undefined, 0, f), errors)
   return errors.length > 0 ? { ok: false, errors } : { ok: true, answers: { fields, people } }
 }

@@ -1,7 +1,11 @@
 /**
  * The built-in texts of the public pages, in English and Welsh (`language: cy` in a form file).
- * Messages follow the GOV.UK Design System's error message patterns. `{label}` is the question as the
- * form file writes it; the Welsh uses the label unmutated, which reads correctly for quoted labels.
+ * Error messages follow the GOV.UK Design System's guidance: under the field, what to do, without
+ * repeating the label beside it ("Enter a first name"); in the error summary, the same words and whose
+ * answer it is (`whose`). A label that is a question ("How can we help?") cannot be turned into a noun,
+ * so its answer is asked for as "an answer", and the summary names the question. The Welsh uses the
+ * label unmutated, which reads correctly for quoted labels. A form file can give its own message per
+ * field and rule (`errors:`, src/forms/schema.ts).
  */
 export type Language = 'en' | 'cy'
 
@@ -56,9 +60,33 @@ export interface Texts {
     tooManyPeople: (heading: string, max: number) => string
     tooFewPeople: (heading: string, min: number) => string
   }
+  /**
+   * The error summary's line for a field's message, saying whose answer it is: a person's
+   * (`person` numbered in a group of many) under the group `heading`, or a top-level question.
+   */
+  whose: (message: string, o: { label: string, heading?: string | undefined, person?: number | undefined }) => string
 }
 
 const q = (label: string) => `‘${label.replace(/[?:]\s*$/, '')}’`
+const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1)
+/** "Enter an email address in the correct format under ‘About you’, like name@example.com": whose, before the example. */
+const beforeExample = (m: string, like: string, whose: string) => {
+  const i = m.indexOf(like)
+  return i < 0 ? `${m} ${whose}` : `${m.slice(0, i)} ${whose}${m.slice(i)}`
+}
+/** A label that asks a question, not one that names a thing. */
+export const isQuestion = (label: string) => /\?\s*$/.test(label)
+/** The thing a label names, as it goes inside a sentence: "First name" → "first name"; "NHS number" stays. */
+const noun = (label: string) => {
+  const l = label.trim().replace(/[:.]\s*$/, '')
+  return /^[A-Z][a-z]/.test(l) ? l[0]!.toLowerCase() + l.slice(1) : l
+}
+/** "a first name", "an email address", "your postcode" (no article before your, their, the...). */
+const withArticle = (label: string) => {
+  const n = noun(label)
+  if (/^(your|their|his|her|its|our|the|this|that|any|some)\b/i.test(n)) return n
+  return `${/^[aeiou]/i.test(n) ? 'an' : 'a'} ${n}`
+}
 
 const en: Texts = {
   lang: 'en',
@@ -93,25 +121,28 @@ const en: Texts = {
   honeypotLabel: 'Leave this box empty',
   months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
   err: {
-    enter: (l) => `Answer ${q(l)}`,
-    choose: (l) => `Select an answer for ${q(l)}`,
-    chooseSome: (l) => `Select at least one answer for ${q(l)}`,
-    tick: (l) => `Tick the box to confirm ${q(l)}`,
-    tooLong: (l, max) => `${q(l)} must be ${max} characters or fewer`,
-    email: (l) => `${q(l)}: enter an email address in the correct format, like name@example.com`,
-    tel: (l) => `${q(l)}: enter a phone number, like 01632 960 001 or +44 7700 900 982`,
-    postcode: (l) => `${q(l)}: enter a full UK postcode, like SW1A 2AA`,
-    number: (l) => `${q(l)} must be a number`,
-    numberMin: (l, min) => `${q(l)} must be ${min} or more`,
-    numberMax: (l, max) => `${q(l)} must be ${max} or less`,
-    dateMissing: (l, parts) => `${q(l)} must include a ${parts}`,
-    dateReal: (l) => `${q(l)} must be a real date`,
-    datePast: (l) => `${q(l)} must be in the past`,
-    dateFuture: (l) => `${q(l)} must be in the future`,
-    option: (l) => `Select one of the options given for ${q(l)}`,
+    enter: (l) => (isQuestion(l) ? 'Enter an answer' : `Enter ${withArticle(l)}`),
+    choose: () => 'Select an option',
+    chooseSome: () => 'Select at least one option',
+    tick: () => 'Tick the box to go on',
+    tooLong: (_l, max) => `Enter ${max} characters or fewer`,
+    email: () => 'Enter an email address in the correct format, like name@example.com',
+    tel: () => 'Enter a phone number, like 01632 960 001 or +44 7700 900 982',
+    postcode: () => 'Enter a full UK postcode, like SW1A 2AA',
+    number: () => 'Enter a number, like 12',
+    numberMin: (_l, min) => `Enter a number of ${min} or more`,
+    numberMax: (_l, max) => `Enter a number of ${max} or less`,
+    dateMissing: (_l, parts) => `The date must include a ${parts}`,
+    dateReal: () => 'Enter a real date, like 27 3 2007',
+    datePast: () => 'The date must be in the past',
+    dateFuture: () => 'The date must be in the future',
+    option: () => 'Select one of the options given',
     tooManyPeople: (h, max) => `${q(h)}: you can tell us about ${max} ${max === 1 ? 'person' : 'people'} at most. Remove the extra ones`,
     tooFewPeople: (h, min) => `${q(h)}: tell us about at least ${min} ${min === 1 ? 'person' : 'people'}`,
   },
+  whose: (m, o) => o.heading === undefined
+    ? (isQuestion(o.label) || /^(Select|Tick)/.test(m) ? `${q(o.label)}: ${lowerFirst(m)}` : m)
+    : beforeExample(m, ', like ', `${o.person === undefined ? 'under' : `for person ${o.person} in`} ${q(o.heading)}`),
 }
 
 const cy: Texts = {
@@ -147,25 +178,28 @@ const cy: Texts = {
   honeypotLabel: 'Gadewch y blwch hwn yn wag',
   months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
   err: {
-    enter: (l) => `Atebwch ${q(l)}`,
-    choose: (l) => `Dewiswch ateb ar gyfer ${q(l)}`,
-    chooseSome: (l) => `Dewiswch o leiaf un ateb ar gyfer ${q(l)}`,
-    tick: (l) => `Ticiwch y blwch i gadarnhau ${q(l)}`,
-    tooLong: (l, max) => `Rhaid i ${q(l)} fod yn ${max} nod neu lai`,
-    email: (l) => `${q(l)}: rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@enghraifft.com`,
-    tel: (l) => `${q(l)}: rhowch rif ffôn, fel 01632 960 001 neu +44 7700 900 982`,
-    postcode: (l) => `${q(l)}: rhowch god post llawn yn y DU, fel CF10 1AA`,
-    number: (l) => `Rhaid i ${q(l)} fod yn rhif`,
-    numberMin: (l, min) => `Rhaid i ${q(l)} fod yn ${min} neu fwy`,
-    numberMax: (l, max) => `Rhaid i ${q(l)} fod yn ${max} neu lai`,
-    dateMissing: (l, parts) => `Rhaid i ${q(l)} gynnwys ${parts}`,
-    dateReal: (l) => `Rhaid i ${q(l)} fod yn ddyddiad go iawn`,
-    datePast: (l) => `Rhaid i ${q(l)} fod yn y gorffennol`,
-    dateFuture: (l) => `Rhaid i ${q(l)} fod yn y dyfodol`,
-    option: (l) => `Dewiswch un o’r opsiynau a roddwyd ar gyfer ${q(l)}`,
+    enter: (l) => (isQuestion(l) ? 'Rhowch ateb' : `Rhowch ${noun(l)}`),
+    choose: () => 'Dewiswch opsiwn',
+    chooseSome: () => 'Dewiswch o leiaf un opsiwn',
+    tick: () => 'Ticiwch y blwch i fynd ymlaen',
+    tooLong: (_l, max) => `Rhowch ${max} nod neu lai`,
+    email: () => 'Rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@enghraifft.com',
+    tel: () => 'Rhowch rif ffôn, fel 01632 960 001 neu +44 7700 900 982',
+    postcode: () => 'Rhowch god post llawn yn y DU, fel CF10 1AA',
+    number: () => 'Rhowch rif, fel 12',
+    numberMin: (_l, min) => `Rhowch rif o ${min} neu fwy`,
+    numberMax: (_l, max) => `Rhowch rif o ${max} neu lai`,
+    dateMissing: (_l, parts) => `Rhaid i’r dyddiad gynnwys ${parts}`,
+    dateReal: () => 'Rhowch ddyddiad go iawn, fel 27 3 2007',
+    datePast: () => 'Rhaid i’r dyddiad fod yn y gorffennol',
+    dateFuture: () => 'Rhaid i’r dyddiad fod yn y dyfodol',
+    option: () => 'Dewiswch un o’r opsiynau a roddwyd',
     tooManyPeople: (h, max) => `${q(h)}: gallwch roi manylion ${max} ${max === 1 ? 'person' : 'o bobl'} ar y mwyaf. Tynnwch y rhai ychwanegol`,
     tooFewPeople: (h, min) => `${q(h)}: rhowch fanylion o leiaf ${min} ${min === 1 ? 'person' : 'o bobl'}`,
   },
+  whose: (m, o) => o.heading === undefined
+    ? (isQuestion(o.label) || /^(Dewiswch|Ticiwch)/.test(m) ? `${q(o.label)}: ${lowerFirst(m)}` : m)
+    : beforeExample(m, ', fel ', `${o.person === undefined ? 'o dan' : `ar gyfer person ${o.person} yn`} ${q(o.heading)}`),
 }
 
 export const texts: Record<Language, Texts> = { en, cy }

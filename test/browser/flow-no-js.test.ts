@@ -61,7 +61,7 @@ describe('carers-referral with JavaScript off', () => {
     expect(targets.every((t) => t.exists), JSON.stringify(targets)).toBe(true)
     expect(await page.locator('#f-carer-0-email').getAttribute('aria-invalid')).toBe('true')
     expect(await page.locator('#f-carer-0-email').getAttribute('aria-describedby')).toBe('f-carer-0-email-error')
-    expect(await page.locator('#f-carer-0-email-error').textContent()).toContain('enter an email address in the correct format')
+    expect(await page.locator('#f-carer-0-email-error').textContent()).toContain('Enter an email address in the correct format, like name@example.com')
     // Answers kept, the awkward characters too.
     expect(await value(page, 'carer[0][first_name]')).toBe('Ann')
     expect(await value(page, 'carer[0][email]')).toBe('ann-at-example')

@@ -112,7 +112,7 @@ describe('the stricter limit on failed submissions', () => {
     const res = await postPairs(t!.app, 'embeddable', invalid(tok))
     expect(res.statusCode).toBe(429)
     expect(notice(res.body)).toBe(TOO_MANY)
-    expect(errorSummary(res.body)).toEqual([['#f-reason', 'Answer ‘How can we help’']])
+    expect(errorSummary(res.body)).toEqual([['#f-reason', '‘How can we help’: enter an answer']])
     expect(shownValue(res.body, 'you[0][surname]')).toBe('Smith')
   })
 

@@ -146,7 +146,7 @@ describe('a submission and its form token', () => {
   it('shows the errors and the notice together when the answers are invalid too', async () => {
     const res = await postPairs(t.app, 'embeddable', [['_token', 'nonsense'], ...VALID.filter(([k]) => k !== 'reason')])
     expect(res.statusCode).toBe(422)
-    expect(errorSummary(res.body)).toEqual([['#f-reason', 'Answer ‘How can we help’']])
+    expect(errorSummary(res.body)).toEqual([['#f-reason', '‘How can we help’: enter an answer']])
     expect(notice(res.body)).toMatch(/^We could not send the form\./)
     expect(shownValue(res.body, 'you[0][first_name]')).toBe('Alice')
     expect(t.app.services.tokens.verify(tokenIn(res.body), 'embeddable', START).ok).toBe(true)

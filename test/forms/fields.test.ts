@@ -36,28 +36,28 @@ describe('text and textarea', () => {
   })
 
   it('asks for a required answer that is empty or only spaces', () => {
-    expect(message({ type: 'text', required: true }, '   ')).toBe('Answer ‘Your answer’')
+    expect(message({ type: 'text', required: true }, '   ')).toBe('Enter your answer')
   })
 
   it('refuses a one-line answer over 200 characters by default, instead of cutting it short', () => {
     expect(value({ type: 'text' }, 'a'.repeat(200))?.value).toHaveLength(200)
-    expect(message({ type: 'text' }, 'a'.repeat(201))).toBe('‘Your answer’ must be 200 characters or fewer')
+    expect(message({ type: 'text' }, 'a'.repeat(201))).toBe('Enter 200 characters or fewer')
   })
 
   it('refuses a textarea answer over 5000 characters by default', () => {
     expect(value({ type: 'textarea' }, 'b'.repeat(5000))?.value).toHaveLength(5000)
-    expect(message({ type: 'textarea' }, 'b'.repeat(5001))).toBe('‘Your answer’ must be 5000 characters or fewer')
+    expect(message({ type: 'textarea' }, 'b'.repeat(5001))).toBe('Enter 5000 characters or fewer')
   })
 
   it('uses the field’s own max_length, counting characters rather than bytes and after trimming', () => {
-    expect(message({ type: 'text', max_length: 5 }, 'abcdef')).toBe('‘Your answer’ must be 5 characters or fewer')
+    expect(message({ type: 'text', max_length: 5 }, 'abcdef')).toBe('Enter 5 characters or fewer')
     expect(value({ type: 'text', max_length: 5 }, '  ŵŷâêî  ')?.value).toBe('ŵŷâêî')
     expect(value({ type: 'textarea', max_length: 3 }, '😀😀😀')?.value).toBe('😀😀😀')
   })
 
   it('applies max_length to the other one-line types too', () => {
-    expect(message({ type: 'email', max_length: 10 }, 'someone@example.org')).toMatch(/must be 10 characters or fewer/)
-    expect(message({ type: 'tel' }, '0'.repeat(201))).toMatch(/must be 200 characters or fewer/)
+    expect(message({ type: 'email', max_length: 10 }, 'someone@example.org')).toMatch(/Enter 10 characters or fewer/)
+    expect(message({ type: 'tel' }, '0'.repeat(201))).toMatch(/Enter 200 characters or fewer/)
   })
 })
 
@@ -68,7 +68,7 @@ describe('email', () => {
 
   it.each(['alice', 'alice@', '@example.org', 'alice@example', 'alice smith@example.org', 'a@b@example.org', 'alice@example.org.'])(
     'refuses %j', (input) => {
-      expect(message({ type: 'email' }, input)).toBe('‘Your answer’: enter an email address in the correct format, like name@example.com')
+      expect(message({ type: 'email' }, input)).toBe('Enter an email address in the correct format, like name@example.com')
     })
 })
 
@@ -78,7 +78,7 @@ describe('tel', () => {
   })
 
   it.each(['phone me', '07700 900982 ext 4', '+44+7700900982', '12345', '1234567890123456'])('refuses %j', (input) => {
-    expect(message({ type: 'tel' }, input)).toBe('‘Your answer’: enter a phone number, like 01632 960 001 or +44 7700 900 982')
+    expect(message({ type: 'tel' }, input)).toBe('Enter a phone number, like 01632 960 001 or +44 7700 900 982')
   })
 })
 
@@ -90,7 +90,7 @@ describe('postcode', () => {
   })
 
   it.each(['HR9', 'HR9 7U', '12345', 'HR9 7CI', 'not a postcode'])('refuses %j', (input) => {
-    expect(message({ type: 'postcode' }, input)).toBe('‘Your answer’: enter a full UK postcode, like SW1A 2AA')
+    expect(message({ type: 'postcode' }, input)).toBe('Enter a full UK postcode, like SW1A 2AA')
   })
 })
 
@@ -104,15 +104,15 @@ describe('number', () => {
   })
 
   it('refuses text that is not a number', () => {
-    expect(message(age, '42 years')).toBe('‘Your answer’ must be a number')
-    expect(message(age, '1e3')).toBe('‘Your answer’ must be a number')
+    expect(message(age, '42 years')).toBe('Enter a number, like 12')
+    expect(message(age, '1e3')).toBe('Enter a number, like 12')
   })
 
   it('checks min and max, inclusive', () => {
     expect(value(age, '16')?.value).toBe('16')
     expect(value(age, '120')?.value).toBe('120')
-    expect(message(age, '15')).toBe('‘Your answer’ must be 16 or more')
-    expect(message(age, '121')).toBe('‘Your answer’ must be 120 or less')
+    expect(message(age, '15')).toBe('Enter a number of 16 or more')
+    expect(message(age, '121')).toBe('Enter a number of 120 or less')
   })
 })
 
@@ -124,12 +124,12 @@ describe('date', () => {
 
   it('treats three empty parts as absent, or asks for the date when it is required', () => {
     expect(check({ type: 'date' }, date('', ' ', ''))).toEqual({ ok: true, answer: undefined })
-    expect(message({ type: 'date', required: true }, date('', '', ''))).toBe('Answer ‘Your answer’')
+    expect(message({ type: 'date', required: true }, date('', '', ''))).toBe('Enter your answer')
   })
 
   it('names the missing parts of a partial date', () => {
-    expect(message({ type: 'date' }, date('1', '', '2020'))).toBe('‘Your answer’ must include a month')
-    expect(message({ type: 'date' }, date('', '3', ''))).toBe('‘Your answer’ must include a day and year')
+    expect(message({ type: 'date' }, date('1', '', '2020'))).toBe('The date must include a month')
+    expect(message({ type: 'date' }, date('', '3', ''))).toBe('The date must include a day and year')
   })
 
   it.each([
@@ -140,25 +140,25 @@ describe('date', () => {
     ['letters', date('one', '1', '2020')],
     ['a year before 1850', date('1', '1', '1849')],
   ])('refuses %s as not a real date', (_name, input) => {
-    expect(message({ type: 'date' }, input)).toBe('‘Your answer’ must be a real date')
+    expect(message({ type: 'date' }, input)).toBe('Enter a real date, like 27 3 2007')
   })
 
   it('knows leap years: 29 February exists in 2024 and 2000, not in 2023 or 1900', () => {
     expect(value({ type: 'date' }, date('29', '2', '2024'))?.value).toBe('2024-02-29')
     expect(value({ type: 'date' }, date('29', '2', '2000'))?.value).toBe('2000-02-29')
-    expect(message({ type: 'date' }, date('29', '2', '2023'))).toBe('‘Your answer’ must be a real date')
-    expect(message({ type: 'date' }, date('29', '2', '1900'))).toBe('‘Your answer’ must be a real date')
+    expect(message({ type: 'date' }, date('29', '2', '2023'))).toBe('Enter a real date, like 27 3 2007')
+    expect(message({ type: 'date' }, date('29', '2', '1900'))).toBe('Enter a real date, like 27 3 2007')
   })
 
   it('with past, takes only dates before today (today itself is not in the past)', () => {
     expect(value({ type: 'date', past: true }, date('14', '6', '2026'))?.value).toBe('2026-06-14')
-    expect(message({ type: 'date', past: true }, date('15', '6', '2026'))).toBe('‘Your answer’ must be in the past')
-    expect(message({ type: 'date', past: true }, date('1', '1', '2030'))).toBe('‘Your answer’ must be in the past')
+    expect(message({ type: 'date', past: true }, date('15', '6', '2026'))).toBe('The date must be in the past')
+    expect(message({ type: 'date', past: true }, date('1', '1', '2030'))).toBe('The date must be in the past')
   })
 
   it('with future, takes only dates after today', () => {
     expect(value({ type: 'date', future: true }, date('16', '6', '2026'))?.value).toBe('2026-06-16')
-    expect(message({ type: 'date', future: true }, date('15', '6', '2026'))).toBe('‘Your answer’ must be in the future')
+    expect(message({ type: 'date', future: true }, date('15', '6', '2026'))).toBe('The date must be in the future')
   })
 })
 
@@ -170,13 +170,13 @@ describe('select and radios', () => {
   })
 
   it.each(['select', 'radios'])('%s refuses a value that is not one of the options', (type) => {
-    expect(message({ type, options }, 'Whenever')).toBe('Select one of the options given for ‘Your answer’')
-    expect(message({ type, options }, 'Within a week')).toBe('Select one of the options given for ‘Your answer’')
+    expect(message({ type, options }, 'Whenever')).toBe('Select one of the options given')
+    expect(message({ type, options }, 'Within a week')).toBe('Select one of the options given')
   })
 
   it.each(['select', 'radios'])('%s treats no choice as absent, or asks for one when required', (type) => {
     expect(check({ type, options }, '')).toEqual({ ok: true, answer: undefined })
-    expect(message({ type, options, required: true }, '')).toBe('Select an answer for ‘Your answer’')
+    expect(message({ type, options, required: true }, '')).toBe('Select an option')
   })
 })
 
@@ -189,11 +189,11 @@ describe('checkboxes', () => {
 
   it('treats no choice as absent, or asks for at least one when required', () => {
     expect(check({ type: 'checkboxes', options }, [])).toEqual({ ok: true, answer: undefined })
-    expect(message({ type: 'checkboxes', options, required: true }, [])).toBe('Select at least one answer for ‘Your answer’')
+    expect(message({ type: 'checkboxes', options, required: true }, [])).toBe('Select at least one option')
   })
 
   it('refuses a value that is not one of the options', () => {
-    expect(message({ type: 'checkboxes', options }, ['money', 'cake'])).toBe('Select one of the options given for ‘Your answer’')
+    expect(message({ type: 'checkboxes', options }, ['money', 'cake'])).toBe('Select one of the options given')
   })
 })
 
@@ -208,7 +208,7 @@ describe('checkbox', () => {
   })
 
   it('must be ticked when required (consent)', () => {
-    expect(message({ type: 'checkbox', required: true }, '')).toBe('Tick the box to confirm ‘Your answer’')
+    expect(message({ type: 'checkbox', required: true }, '')).toBe('Tick the box to go on')
   })
 })
 
@@ -216,5 +216,20 @@ describe('hidden', () => {
   it('sends the value of the form file and ignores what the client sent', () => {
     expect(value({ type: 'hidden', value: 'web-form' }, 'tampered')).toEqual({ value: 'web-form', display: 'web-form' })
     expect(value({ type: 'hidden', value: 'web-form' }, '')?.value).toBe('web-form')
+  })
+})
+
+describe('a form\'s own error messages (errors:)', () => {
+  it('says the form\'s own words for each rule it gives, and the built-in ones for the others', () => {
+    const errors = { required: 'Enter the name of the person you care for', format: 'Give an email address we can write to' }
+    expect(message({ type: 'text', required: true, errors }, '')).toBe('Enter the name of the person you care for')
+    expect(message({ type: 'email', required: true, errors }, 'nope')).toBe('Give an email address we can write to')
+    expect(message({ type: 'email', max_length: 5, errors }, 'a@b.example')).toBe('Enter 5 characters or fewer')
+    expect(message({ type: 'number', min: 3, errors: { too_small: 'At least 3, please' } }, '2')).toBe('At least 3, please')
+    expect(message({ type: 'date', past: true, errors: { past: 'A date of birth is in the past' } }, { day: '1', month: '1', year: '2030' })).toBe('A date of birth is in the past')
+  })
+
+  it('refuses a rule it does not know, as for any unknown key', () => {
+    expect(() => fieldSchema.parse({ name: 'q', label: 'Q', type: 'text', errors: { requried: 'x' } })).toThrow()
   })
 })

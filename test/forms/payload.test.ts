@@ -290,7 +290,7 @@ fields:
     const hidden = await submit(t, 'self-referral', [...base, ['me[0][has_carer]', 'no'], ['me[0][carer_name]', 'Pat']])
     expect(hidden.payload).toMatchObject({ attendee: { role: 'user', fields: { first_name: 'Kim', has_carer: 'no' } } })
     expect(JSON.stringify(hidden)).not.toContain('Pat')
-    await expect(submit(t, 'self-referral', [...base, ['me[0][has_carer]', 'yes']])).rejects.toThrow(/Answer ‘Carer&#39;s name’/)
+    await expect(submit(t, 'self-referral', [...base, ['me[0][has_carer]', 'yes']])).rejects.toThrow(/Enter a carer&#39;s name under/)
     const shown = await submit(t, 'self-referral', [...base, ['me[0][has_carer]', 'yes'], ['me[0][carer_name]', 'Pat']])
     expect(shown.payload).toEqual({
       destination: 'lamplight',

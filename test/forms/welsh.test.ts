@@ -34,21 +34,21 @@ describe('a Welsh form', () => {
     expect(title(res.body)).toBe('Gwall (4): Atgyfeirio eich hun')
     expect(res.body).toContain('<h2 class="error-summary__title">Mae problem wedi codi</h2>')
     expect(errorSummary(res.body)).toEqual([
-      ['#f-client-0-first_name', 'Atebwch ‘Enw cyntaf’'],
-      ['#f-client-0-surname', 'Atebwch ‘Cyfenw’'],
-      ['#f-client-0-date_of_birth', 'Rhaid i ‘Dyddiad geni’ fod yn ddyddiad go iawn'],
-      ['#f-reason', 'Atebwch ‘Sut gallwn ni helpu’'],
+      ['#f-client-0-first_name', 'Rhowch enw cyntaf o dan ‘Amdanoch chi’'],
+      ['#f-client-0-surname', 'Rhowch cyfenw o dan ‘Amdanoch chi’'],
+      ['#f-client-0-date_of_birth', 'Rhowch ddyddiad go iawn o dan ‘Amdanoch chi’, fel 27 3 2007'],
+      ['#f-reason', '‘Sut gallwn ni helpu’: rhowch ateb'],
     ])
-    expect(res.body).toContain('<span class="visually-hidden">Gwall:</span> Atebwch ‘Enw cyntaf’')
+    expect(res.body).toContain('<span class="visually-hidden">Gwall:</span> Rhowch enw cyntaf</p>')
     expect(res.body).not.toContain('There is a problem')
   })
 
   it('names missing date parts and a date not in the past in Welsh', async () => {
     const partial = await post([['client[0][first_name]', 'Siân'], ['client[0][surname]', 'Jones'], ['reason', 'Help'], ['client[0][date_of_birth][month]', '2']])
-    expect(errorSummary(partial.body)).toEqual([['#f-client-0-date_of_birth', 'Rhaid i ‘Dyddiad geni’ gynnwys diwrnod a blwyddyn']])
+    expect(errorSummary(partial.body)).toEqual([['#f-client-0-date_of_birth', 'Rhaid i’r dyddiad gynnwys diwrnod a blwyddyn o dan ‘Amdanoch chi’']])
     const future = await post([['client[0][first_name]', 'Siân'], ['client[0][surname]', 'Jones'], ['reason', 'Help'],
       ['client[0][date_of_birth][day]', '1'], ['client[0][date_of_birth][month]', '1'], ['client[0][date_of_birth][year]', '2030']])
-    expect(errorSummary(future.body)).toEqual([['#f-client-0-date_of_birth', 'Rhaid i ‘Dyddiad geni’ fod yn y gorffennol']])
+    expect(errorSummary(future.body)).toEqual([['#f-client-0-date_of_birth', 'Rhaid i’r dyddiad fod yn y gorffennol o dan ‘Amdanoch chi’']])
     expect(controls(future.body, 'client[0][first_name]')[0]?.value).toBe('Siân')
   })
 

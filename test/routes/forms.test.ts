@@ -142,7 +142,7 @@ describe('GET /forms/{id}', () => {
 })
 
 describe('POST with mistakes: the 422 page', () => {
-  it('links each error in the summary to an element that exists, shows the message beside it, and counts errors in the title', async () => {
+  it('links each error in the summary to an element that exists, says what to do beside it (no label repeated) and whose in the summary, and counts errors in the title', async () => {
     const res = await post([['client[0][_]', '1'], ['client[0][email]', 'not-an-email'], ['family[0][first_name]', 'Bob'], ['visit_on[day]', '31'], ['visit_on[month]', '2'], ['visit_on[year]', '2027']])
     expect(res.statusCode).toBe(422)
     const summary = errorSummary(res.body)
@@ -151,13 +151,16 @@ describe('POST with mistakes: the 422 page', () => {
       '#f-story', '#f-contact_by', '#f-visit_on', '#f-consent',
     ])
     const present = ids(res.body)
-    for (const [href, message] of summary) {
+    const beside = ['Enter a first name', 'Enter a last name', 'Enter an email address in the correct format, like name@example.com', 'Enter a last name',
+      'Enter an answer', 'Select an option', 'Enter a real date, like 27 3 2007', 'Tick the box to go on']
+    for (const [i, [href]] of summary.entries()) {
       const id = href.slice(1)
       expect(present).toContain(id)
-      expect(res.body).toContain(`<p id="${id}-error" class="error-message"><span class="visually-hidden">Error:</span> ${message}</p>`)
+      expect(res.body).toContain(`<p id="${id}-error" class="error-message"><span class="visually-hidden">Error:</span> ${beside[i]}</p>`)
     }
-    expect(summary).toContainEqual(['#f-visit_on', '‘When can we visit’ must be a real date'])
-    expect(summary).toContainEqual(['#f-family-0-surname', 'Answer ‘Person 1: Last name’'])
+    expect(summary).toContainEqual(['#f-client-0-email', 'Enter an email address in the correct format under ‘About you’, like name@example.com'])
+    expect(summary).toContainEqual(['#f-visit_on', '‘When can we visit’: enter a real date, like 27 3 2007'])
+    expect(summary).toContainEqual(['#f-family-0-surname', 'Enter a last name for person 1 in ‘Your family’'])
     expect(title(res.body)).toBe('Error (8): Every kind of question')
     expect(byId(res.body, 'f-client-0-email')).toMatchObject({ 'aria-invalid': 'true', 'aria-describedby': 'f-client-0-email-error' })
   })
@@ -190,7 +193,7 @@ describe('POST with mistakes: the 422 page', () => {
     const res = await post(VALID.map(([k, v]): [string, string] => [k, k === 'client[0][first_name]' ? long : v]))
     expect(res.statusCode).toBe(422)
     expect(controls(res.body, 'client[0][first_name]')[0]?.value).toBe(long)
-    expect(errorSummary(res.body)).toEqual([['#f-client-0-first_name', '‘First name’ must be 20 characters or fewer']])
+    expect(errorSummary(res.body)).toEqual([['#f-client-0-first_name', 'Enter 20 characters or fewer under ‘About you’']])
   })
 
   it('escapes the visitor’s answers: markup and quotes come back as text', async () => {
@@ -235,7 +238,7 @@ describe('POST with mistakes: the 422 page', () => {
         payload: form({ 'carer[0][first_name]': 'Alice', 'carer[0][surname]': 'Smith', 'carer[0][postcode]': 'HR9 7US', reason: 'Help', consent: '1' }),
       })
       expect(res.statusCode).toBe(422)
-      expect(errorSummary(res.body)).toEqual([['#f-cared_for-0-first_name', 'Answer ‘Person 1: First name’'], ['#f-cared_for-0-surname', 'Answer ‘Person 1: Last name’']])
+      expect(errorSummary(res.body)).toEqual([['#f-cared_for-0-first_name', 'Enter a first name for person 1 in ‘The people you care for’'], ['#f-cared_for-0-surname', 'Enter a last name for person 1 in ‘The people you care for’']])
       expect(peopleShown(res.body, 'cared_for')).toBe(1)
     } finally {
       await ex.close()
@@ -309,7 +312,7 @@ describe('show_if', () => {
   it('checks a field whose condition holds', async () => {
     const res = await post([...VALID.filter(([k]) => k !== 'contact_by'), ['contact_by', 'phone'], ['best_time', 'x'.repeat(201)]])
     expect(res.statusCode).toBe(422)
-    expect(errorSummary(res.body)).toEqual([['#f-best_time', '‘Best time to call’ must be 200 characters or fewer']])
+    expect(errorSummary(res.body)).toEqual([['#f-best_time', 'Enter 200 characters or fewer']])
   })
 
   it('stores a field whose condition holds, including an in: condition met by one of several checkboxes', async () => {
