@@ -33,7 +33,7 @@ const plan = smoke
 const ROUNDS = smoke ? 2 : 4
 /** The slow CRM of row 3. */
 const SLOW_CRM_MS = 5000
-const FORMS_DIR = path.join(ROOT, 'forms')
+const FORMS_DIR = path.join(ROOT, 'examples', 'forms')
 
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`)
 const work = mkdtempSync(path.join(tmpdir(), 'rf-bench-'))

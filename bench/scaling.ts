@@ -95,7 +95,7 @@ async function timeOf (n: number, f: () => Promise<unknown>): Promise<number> {
 }
 
 async function backlogs (work: string, crm: Child, say: (m: string) => void): Promise<string> {
-  const formsDir = path.join(ROOT, 'forms')
+  const formsDir = path.join(ROOT, 'examples', 'forms')
   const rows: string[][] = []
   for (const backlog of BACKLOGS) {
     const dataDir = path.join(work, `backlog-${backlog}`)

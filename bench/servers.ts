@@ -109,7 +109,7 @@ export function startOurs (name: string, workDir: string, o: OursOptions): Promi
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: o.dataDir,
-    FORMS_DIR: o.formsDir ?? path.join(ROOT, 'forms'),
+    FORMS_DIR: o.formsDir ?? path.join(ROOT, 'examples', 'forms'),
     SECRET_KEY: BENCH_SECRET,
     TRUST_PROXY: 'true',
     LOG_LEVEL: 'info',

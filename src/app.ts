@@ -110,7 +110,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     await storage.close()
     releaseLock?.()
   })
-  const forms = await createFormRegistry(config.formsDir, app.log)
+  const forms = await createFormRegistry(config.formsDir, app.log, { fromExamples: config.formsDirIsDefault })
 
   // Security headers (helmet's policy, computed once), then ecosystem plugins.
   await app.register(securityHeaders, {

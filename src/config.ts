@@ -3,8 +3,10 @@
  * `loadConfig(env)` is pure: it reads only the object it is given and throws a `ConfigError` with a
  * sentence for each wrong variable saying what it must be (CONFIG_MESSAGES), never its value.
  */
+import path from 'node:path'
 import { z } from 'zod'
 import type { CharitylogCredentials, CrmConfig, LamplightCredentials } from './crm/types.js'
+import { DEFAULT_FORMS_DIR } from './paths.js'
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional())
 const int = (def: number, min: number, max: number) =>
@@ -14,7 +16,7 @@ const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1')),
   PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
-  FORMS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./forms')),
+  FORMS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./data')),
   SECRET_KEY: optionalString.pipe(z.string().min(32).optional()),
   // NCSC: length, not composition rules. The staff accounts will hold their own passwords to the same rule.
@@ -49,6 +51,8 @@ export interface Config extends CrmConfig {
   /** Without a trailing slash. */
   publicUrl: string
   formsDir: string
+  /** FORMS_DIR is unset or `./forms` (as in .env.example): the default folder, made from the shipped examples at first start. */
+  formsDirIsDefault: boolean
   dataDir: string
   /** Undefined: generated once and kept in DATA_DIR (see secret-key.ts). */
   secretKey: string | undefined
@@ -138,7 +142,8 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     publicUrl: trimSlash(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`),
-    formsDir: e.FORMS_DIR,
+    formsDir: e.FORMS_DIR ?? DEFAULT_FORMS_DIR,
+    formsDirIsDefault: e.FORMS_DIR === undefined || path.relative('.', e.FORMS_DIR) === path.relative('.', DEFAULT_FORMS_DIR),
     dataDir: e.DATA_DIR,
     secretKey: e.SECRET_KEY,
     adminPassword: e.ADMIN_PASSWORD,

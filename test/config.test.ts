@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       publicUrl: 'http://localhost:3000',
       formsDir: './forms',
+      formsDirIsDefault: true,
       dataDir: './data',
       secretKey: undefined,
       adminPassword: undefined,
@@ -66,6 +67,8 @@ describe('loadConfig', () => {
     expect(c.charitylog).toEqual({ apiUrl: 'http://127.0.0.1:4101/v2', credentials: { sourceKey: 's', orgKey: 'o', userKey: 'u' }, missing: [] })
     expect(c.lamplight).toMatchObject({ credentials: undefined, missing: ['LAMPLIGHT_PROJECT'] })
     expect(loadConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000')
+    expect(loadConfig({ FORMS_DIR: '/srv/forms' })).toMatchObject({ formsDir: '/srv/forms', formsDirIsDefault: false })
+    expect(loadConfig({ FORMS_DIR: 'forms/' })).toMatchObject({ formsDir: 'forms/', formsDirIsDefault: true })
   })
 
   it('reads TRUST_PROXY as true, false, a number of proxies, or a list of addresses', () => {

@@ -17,7 +17,7 @@ import { access, open, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { parseFormText, type FormProblem, type ParseResult } from '../forms/load.js'
 import type { FormRegistry } from '../forms/registry.js'
-import { ROOT_DIR } from '../paths.js'
+import { EXAMPLES_DIR } from '../paths.js'
 import type { FormHistoryStore, FormVersion } from '../storage/index.js'
 
 /** A form id, which is also its file name without `.yaml` (form definition spec). */
@@ -116,7 +116,7 @@ export function createFormEditor (o: FormEditorOptions): FormEditor {
     history: (id) => o.history.list(id),
     version: (id, versionId) => o.history.get(id, versionId),
     async template (kind, id) {
-      const example = await readFile(path.join(ROOT_DIR, 'forms', TEMPLATES[kind]), 'utf8')
+      const example = await readFile(path.join(EXAMPLES_DIR, TEMPLATES[kind]), 'utf8')
       return example
         .replace(/^id: .*$/m, `id: ${id}`)
         .replace(/^title: .*$/m, 'title: New form')

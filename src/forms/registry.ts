@@ -2,7 +2,9 @@
  * The live forms: loaded from FORMS_DIR at start. A broken file is logged with its file, path, line
  * and message, and kept in `broken` (for staff), while every good form keeps serving.
  */
+import { cp, rename, rm, stat } from 'node:fs/promises'
 import type { Logger } from '../logger.js'
+import { EXAMPLES_DIR } from '../paths.js'
 import { folderError } from '../startup-error.js'
 import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm } from './load.js'
 
@@ -16,7 +18,28 @@ export interface FormRegistry {
   reload (): Promise<void>
 }
 
-export async function createFormRegistry (formsDir: string, log: Logger): Promise<FormRegistry> {
+/**
+ * The default forms folder is made at first start from the shipped examples (examples/forms), so that
+ * saving a form on the staff pages never rewrites a file git tracks. Made in a temporary folder and
+ * renamed into place, so two servers starting at once cannot leave half a folder.
+ */
+async function makeFromExamples (formsDir: string, log: Logger): Promise<void> {
+  try {
+    await stat(formsDir)
+    return
+  } catch {}
+  const tmp = `${formsDir.replace(/\/+$/, '')}.${process.pid}.tmp`
+  await cp(EXAMPLES_DIR, tmp, { recursive: true })
+  try {
+    await rename(tmp, formsDir)
+    log.info({}, `Made ${formsDir} with the example forms: edit them there, or on the staff pages`)
+  } catch {
+    await rm(tmp, { recursive: true, force: true }) // another server made it first
+  }
+}
+
+export async function createFormRegistry (formsDir: string, log: Logger, o: { fromExamples?: boolean } = {}): Promise<FormRegistry> {
+  if (o.fromExamples) await makeFromExamples(formsDir, log)
   let forms = new Map<string, LoadedForm>()
   let broken = new Map<string, FormProblem[]>()
   const registry: FormRegistry = {

@@ -480,7 +480,7 @@ describe('where a problem is', () => {
 })
 
 describe('JSON Schema for editors', () => {
-  it('forms/form.schema.json is what formJsonSchema() generates (run npm run forms:schema if not)', () => {
+  it('examples/forms/form.schema.json is what formJsonSchema() generates (run npm run forms:schema if not)', () => {
     expect(readFileSync(path.join(EXAMPLE_FORMS, 'form.schema.json'), 'utf8')).toBe(formJsonSchema())
   })
 

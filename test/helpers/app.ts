@@ -11,7 +11,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { RelayOptions } from '../../src/outbox/relay.js'
 
-export const EXAMPLE_FORMS = path.resolve(import.meta.dirname, '../../forms')
+export const EXAMPLE_FORMS = path.resolve(import.meta.dirname, '../../examples/forms')
 export const FIXTURE_FORMS = path.resolve(import.meta.dirname, '../fixtures/forms')
 
 export function tempDir (prefix = 'rf-test-'): string {
