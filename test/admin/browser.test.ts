@@ -84,13 +84,21 @@ describe('staff in the browser', () => {
     expect(await marked.innerText()).toContain('unknown key "lable"')
     await expectNoViolations(page, 'editor with errors')
     await page.locator('.error-summary a').first().click()
-    expect(page.url()).toBe(`${base}/admin/forms/carers-referral/edit#line-${brokenLine}`)
+    expect(page.url()).toBe(`${base}/admin/forms/carers-referral/edit?draft=checked#line-${brokenLine}`)
 
     await yaml.fill(changed)
     await click(page, 'Preview')
     expect(page.url()).toBe(`${base}/admin/forms/carers-referral/preview`)
     expect(await page.getByLabel('What would help you most?').count()).toBe(1)
     await expectNoViolations(page, 'preview')
+    // The browser's Back from the preview is a page GET can show again: the editor with the text last
+    // sent (a POST there would be Chrome's "Confirm form resubmission" page, ERR_CACHE_MISS).
+    const back = await page.goBack()
+    expect(back?.request().method()).toBe('GET')
+    expect(page.url()).toBe(`${base}/admin/forms/carers-referral/edit?draft=checked#line-${brokenLine}`)
+    expect(await page.locator('#yaml').inputValue()).toBe(changed)
+    await page.goForward()
+    expect(page.url()).toBe(`${base}/admin/forms/carers-referral/preview`)
     await click(page, 'Back to the editor', 'link')
     expect(await page.locator('#yaml').inputValue()).toBe(changed)
     await click(page, 'Save and make live')

@@ -28,6 +28,14 @@ async function edit (staff: Staff, yaml: string, intent: string, id = CARERS) {
   return staff.post(`/admin/forms/${id}/edit`, { yaml, base: baseIn(page.body), intent })
 }
 
+/** Check: a redirect to the editor's GET page of the draft (so Back never resubmits), then that page. */
+async function check (staff: Staff, yaml: string, id = CARERS) {
+  const res = await edit(staff, yaml, 'check', id)
+  expect(res.statusCode).toBe(303)
+  expect(res.headers.location).toBe(`/admin/forms/${id}/edit?draft=checked`)
+  return staff.get(res.headers.location as string)
+}
+
 describe('the forms list', () => {
   it('shows each live form with its links and the embed code for PUBLIC_URL', async () => {
     const { staff } = await setUp({ env: { PUBLIC_URL: 'http://forms.example.org.uk:8080' } })
@@ -77,7 +85,7 @@ describe('the editor', () => {
 
   it('reports unreadable YAML with its line', async () => {
     const { staff } = await setUp()
-    const res = await edit(staff, 'id: carers-referral\ntitle: [unclosed\ndestination: x\n', 'check')
+    const res = await check(staff, 'id: carers-referral\ntitle: [unclosed\ndestination: x\n')
     expect(res.statusCode).toBe(422)
     expect(errorSummary(res.body)[0]?.[1]).toMatch(/^Line \d: the YAML cannot be read/)
   })
@@ -92,7 +100,7 @@ describe('the editor', () => {
   it('checks without saving: "no problems found", the file untouched', async () => {
     const { t, staff } = await setUp()
     const before = fileOf(t)
-    const res = await edit(staff, before.replace('How can we help?', 'What do you need?'), 'check')
+    const res = await check(staff, before.replace('How can we help?', 'What do you need?'))
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('No problems found')
     expect(fileOf(t)).toBe(before)
@@ -219,8 +227,12 @@ describe('the preview', () => {
   it('refuses to preview broken YAML and shows its problems instead', async () => {
     const { staff } = await setUp()
     const res = await edit(staff, 'id: carers-referral\n', 'preview')
-    expect(res.statusCode).toBe(422)
-    expect(res.body).toContain('There is a problem')
+    expect(res.headers.location).toBe('/admin/forms/carers-referral/edit?draft=checked')
+    const page = await staff.get(res.headers.location as string)
+    expect(page.statusCode).toBe(422)
+    expect(page.body).toContain('There is a problem')
+    // The text to fix is the one sent, not the file.
+    expect(page.body).toMatch(/<textarea[^>]*id="yaml"[^>]*>\nid: carers-referral\n<\/textarea>/)
   })
 
   it('sends a preview without a draft back to the editor', async () => {
@@ -287,7 +299,7 @@ describe('a forms folder that cannot be written', () => {
     expect(page.body).toContain('value="download"')
     expect((await staff.get('/admin/forms')).body).toContain('cannot be written by the server')
     const changed = before.replace('How can we help?', 'Read-only wording')
-    expect((await edit(staff, changed, 'check')).body).toContain('No problems found')
+    expect((await check(staff, changed)).body).toContain('No problems found')
     expect((await edit(staff, changed, 'preview')).statusCode).toBe(303)
     expect((await staff.get('/admin/forms/carers-referral/preview')).body).toContain('Read-only wording')
     const download = await edit(staff, changed, 'download')

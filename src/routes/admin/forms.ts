@@ -114,6 +114,11 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
     const file = await ctx.editor.read(id)
     const draft = draftOf(req, id)
     if (draft !== undefined && (req.query.draft !== undefined || !file)) {
+      if (req.query.draft === 'checked') {
+        const check = ctx.editor.check(id, draft.text)
+        const state = { text: draft.text, base: draft.base, isNew: draft.base === '' }
+        return check.ok ? renderEditor(reply, ctx, id, { ...state, checked: true }) : renderEditor(reply, ctx, id, { ...state, problems: check.problems }, 422)
+      }
       const message = draft.base !== '' ? { kind: 'warning' as const, text: 'These are your unsaved changes.' } : undefined
       return renderEditor(reply, ctx, id, { text: draft.text, base: draft.base, isNew: draft.base === '', message })
     }
@@ -134,12 +139,17 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
         .header('content-disposition', `attachment; filename="${id}.yaml"`).send(text)
     }
     const check = ctx.editor.check(id, text)
-    if (!check.ok) return renderEditor(reply, ctx, id, { ...state, problems: check.problems }, 422)
-    if (intent === 'preview') {
+    // Check and Preview answer with a redirect to a page that GET shows again (the draft kept in the
+    // session), so the browser's Back never lands on a POST and asks to resubmit it.
+    if (intent === 'preview' && check.ok) {
       keepDraft(req, id, text, base)
       return seeOther(reply, `/admin/forms/${id}/preview`)
     }
-    if (intent !== 'save') return renderEditor(reply, ctx, id, { ...state, checked: true })
+    if (intent !== 'save') {
+      keepDraft(req, id, text, base)
+      return seeOther(reply, `/admin/forms/${id}/edit?draft=checked`)
+    }
+    if (!check.ok) return renderEditor(reply, ctx, id, { ...state, problems: check.problems }, 422)
 
     const result = await ctx.editor.save(id, text, base === '' ? undefined : base, actor(req))
     if (!result.ok) {
