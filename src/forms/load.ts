@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { FIELD_TYPE_NAMES } from './fields.js'
-import { formSchema, type FormDefinition } from './schema.js'
+import { formSchema, originSchema, type FormDefinition } from './schema.js'
 
 export interface FormProblem {
   file: string
@@ -26,7 +26,24 @@ export interface LoadedForm {
   file: string
 }
 
-export type ParseResult = { ok: true, form: LoadedForm } | { ok: false, problems: FormProblem[] }
+/**
+ * What can still be read of a broken form file, for its "not available" page: the language to say it
+ * in and the sites allowed to show it in a frame (so a charity's iframe shows the kind page, not the
+ * browser's refusal). Each part is taken only if it is itself valid.
+ */
+export interface Salvaged { language: 'en' | 'cy', allowedOrigins: string[] }
+
+export type ParseResult = { ok: true, form: LoadedForm } | { ok: false, problems: FormProblem[], salvaged?: Salvaged }
+
+const salvageSchema = z.object({
+  language: z.enum(['en', 'cy']).catch('en'),
+  embed: z.object({ allowed_origins: z.array(originSchema).catch([]) }).catch({ allowed_origins: [] }),
+})
+
+function salvage (data: unknown): Salvaged | undefined {
+  const r = salvageSchema.safeParse(data)
+  return r.success ? { language: r.data.language, allowedOrigins: r.data.embed.allowed_origins } : undefined
+}
 
 export function formatProblem (p: FormProblem): string {
   const where = [p.file, p.line !== undefined ? `line ${p.line}` : undefined, p.path || undefined].filter(Boolean).join(', ')
@@ -187,6 +204,7 @@ export function parseFormText (file: string, text: string): ParseResult {
   if (!result.success) {
     return {
       ok: false,
+      salvaged: salvage(data),
       problems: result.error.issues.map((issue) => {
         const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined
         return { file, path: pathToString(issue.path), line: lineOf(doc, counter, issue.path, key), message: describe(issue) }
@@ -204,6 +222,8 @@ export interface FormsDirResult {
   forms: Map<string, LoadedForm>
   /** Problems per file name; a file listed here is not served. */
   broken: Map<string, FormProblem[]>
+  /** Per broken file name, what could still be read of it (valid YAML only). */
+  salvaged: Map<string, Salvaged>
 }
 
 /**
@@ -215,6 +235,7 @@ export async function loadFormsDir (dir: string): Promise<FormsDirResult> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()
   const forms = new Map<string, LoadedForm>()
   const broken = new Map<string, FormProblem[]>()
+  const salvaged = new Map<string, Salvaged>()
   for (const name of names) {
     const file = path.join(dir, name)
     let result: ParseResult
@@ -227,7 +248,10 @@ export async function loadFormsDir (dir: string): Promise<FormsDirResult> {
       result = { ok: false, problems: [{ file: name, path: '', line: undefined, message: `the file cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] }
     }
     if (result.ok) forms.set(result.form.definition.id, result.form)
-    else broken.set(name, result.problems)
+    else {
+      broken.set(name, result.problems)
+      if (result.salvaged) salvaged.set(name, result.salvaged)
+    }
   }
-  return { forms, broken }
+  return { forms, broken, salvaged }
 }

@@ -6,7 +6,7 @@ import { cp, rename, rm, stat } from 'node:fs/promises'
 import type { Logger } from '../logger.js'
 import { EXAMPLES_DIR } from '../paths.js'
 import { folderError } from '../startup-error.js'
-import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm } from './load.js'
+import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm, type Salvaged } from './load.js'
 
 export interface FormRegistry {
   get (id: string): LoadedForm | undefined
@@ -14,6 +14,8 @@ export interface FormRegistry {
   broken (): ReadonlyMap<string, FormProblem[]>
   /** Whether a form of this id has a file that does not load (it exists, but is not served). */
   isBroken (id: string): boolean
+  /** What could still be read of a broken form's file (its language, the sites that may frame it). */
+  salvaged (id: string): Salvaged | undefined
   /** Reads the folder again; the previous forms stay live if the folder cannot be read. */
   reload (): Promise<void>
 }
@@ -42,15 +44,18 @@ export async function createFormRegistry (formsDir: string, log: Logger, o: { fr
   if (o.fromExamples) await makeFromExamples(formsDir, log)
   let forms = new Map<string, LoadedForm>()
   let broken = new Map<string, FormProblem[]>()
+  let salvaged = new Map<string, Salvaged>()
   const registry: FormRegistry = {
     get: (id) => forms.get(id),
     list: () => [...forms.values()],
     broken: () => broken,
     isBroken: (id) => broken.has(`${id}.yaml`),
+    salvaged: (id) => salvaged.get(`${id}.yaml`),
     async reload () {
       const result = await loadFormsDir(formsDir)
       forms = result.forms
       broken = result.broken
+      salvaged = result.salvaged
       for (const [file, problems] of broken) {
         for (const p of problems) log.error({ file, path: p.path, line: p.line }, `Form file not loaded: ${formatProblem(p)}`)
       }

@@ -105,7 +105,7 @@ const lamplightDestination = z.strictObject({
 const destinationSchema = z.discriminatedUnion('type', [charitylogDestination, lamplightDestination])
 export type Destination = z.infer<typeof destinationSchema>
 
-const originSchema = z
+export const originSchema = z
   .string()
   .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i, 'must be an origin like https://www.example.org.uk (no path, no trailing slash)')
 

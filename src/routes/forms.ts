@@ -100,7 +100,16 @@ export default async function formRoutes (app: FastifyInstance) {
   const missing = (req: FastifyRequest, reply: FastifyReply, id: string) => {
     if (!forms.isBroken(id)) return renderNotFound(reply)
     req.log.error({ form: id }, 'A visitor asked for a form whose file is broken: fix it on the staff pages (Forms)')
-    return renderUnavailable(reply)
+    // In the form's own language, and inside the charity's iframe where the file (still readable
+    // YAML) allows it, so the visitor there sees the kind page rather than the browser's refusal.
+    const salvaged = forms.salvaged(id)
+    const origins = salvaged?.allowedOrigins ?? []
+    const csp = reply.getHeader('content-security-policy')
+    if (origins.length > 0 && typeof csp === 'string') {
+      reply.header('content-security-policy', csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
+      reply.removeHeader('x-frame-options')
+    }
+    return renderUnavailable(reply, salvaged?.language)
   }
 
   // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays). The

@@ -70,6 +70,38 @@ describe('a broken form file among good ones', () => {
   })
 })
 
+describe('the "not available" page of a broken form', () => {
+  const WELSH_FRAMED = BROKEN.replace('id: broken-form', 'id: ffurflen-wedi-torri')
+    .replace('title: Broken', 'title: Wedi torri\nlanguage: cy\nembed: { allowed_origins: [https://www.elusen.cymru] }')
+  const BAD_ORIGIN = BROKEN.replace('id: broken-form', 'id: bad-origin').replace('title: Broken', 'title: Bad\nembed: { allowed_origins: [https://www.charity.org.uk/forms] }')
+  const UNREADABLE = 'id: unreadable\ntitle: [unclosed\nembed: { allowed_origins: [https://www.charity.org.uk] }\n'
+
+  it('is in the form\'s language and may be framed by the sites its file allows, where the file is still readable YAML with valid origins', async () => {
+    const dir = tempDir('rf-forms-')
+    dirs.push(dir)
+    writeFileSync(path.join(dir, 'ffurflen-wedi-torri.yaml'), WELSH_FRAMED)
+    writeFileSync(path.join(dir, 'bad-origin.yaml'), BAD_ORIGIN)
+    writeFileSync(path.join(dir, 'unreadable.yaml'), UNREADABLE)
+    const t = await buildTestApp({ formsDir: dir })
+    apps.push(t)
+    const framed = await t.app.inject('/forms/ffurflen-wedi-torri')
+    expect(framed.statusCode).toBe(503)
+    expect(framed.body).toContain('Nid yw’r ffurflen hon ar gael ar hyn o bryd')
+    expect(framed.body).toContain('<html lang="cy"')
+    expect(framed.headers['content-security-policy']).toContain('frame-ancestors https://www.elusen.cymru')
+    expect(framed.headers['x-frame-options']).toBeUndefined()
+    for (const id of ['bad-origin', 'unreadable']) {
+      const res = await t.app.inject(`/forms/${id}`)
+      expect(res.statusCode, id).toBe(503)
+      expect(res.body, id).toContain('This form is not available at the moment')
+      expect(res.headers['content-security-policy'], id).toContain("frame-ancestors 'none'")
+      expect(res.headers['x-frame-options'], id).toBe('DENY')
+    }
+    // A missing form is still nobody's to frame.
+    expect((await t.app.inject('/forms/no-such-form')).headers['content-security-policy']).toContain("frame-ancestors 'none'")
+  })
+})
+
 describe('npm run forms:check', () => {
   it('exits 1 and prints each problem with file, line and path when a file is broken', async () => {
     const dir = mixedFormsDir()
