@@ -43,7 +43,12 @@ const envSchema = z.object({
   OIDC_LABEL: optionalString,
   OIDC_ALLOWED_DOMAINS: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}(\s*,\s*[a-z0-9.-]+\.[a-z]{2,})*$/i).optional()),
   PASSWORD_SIGN_IN: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['on', 'off']).default('on')),
+  // The charity's own ways to be reached, offered to a visitor when a form cannot be used.
+  CONTACT_PHONE: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().regex(/^\+?[0-9][0-9 ()-]{4,22}[0-9]$/).optional()),
+  CONTACT_EMAIL: z.preprocess((v) => (v === '' ? undefined : v), z.email().optional()),
 })
+
+export interface Contact { phone: string | undefined, email: string | undefined }
 
 export interface Config extends CrmConfig {
   port: number
@@ -70,6 +75,8 @@ export interface Config extends CrmConfig {
   sso: { issuer: string, clientId: string, clientSecret: string, label: string, allowedDomains: string[] } | undefined
   /** Whether staff may sign in with a password (off only with single sign-on). */
   passwordSignIn: boolean
+  /** The charity's phone and email for visitors, where set (the "not available" page offers them). */
+  contact: Contact
 }
 
 /**
@@ -104,6 +111,8 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   OIDC_LABEL: undefined,
   OIDC_ALLOWED_DOMAINS: 'OIDC_ALLOWED_DOMAINS must be email domains separated by commas, such as example.org.uk,example.org',
   PASSWORD_SIGN_IN: 'PASSWORD_SIGN_IN must be on or off',
+  CONTACT_PHONE: 'CONTACT_PHONE must be a phone number of digits and spaces, such as 01234 567890 or +44 1234 567890',
+  CONTACT_EMAIL: 'CONTACT_EMAIL must be an email address, such as help@example-charity.org.uk',
 }
 
 /** The configuration cannot be used: one sentence per variable that is wrong. */
@@ -173,6 +182,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
         }
       : undefined,
     passwordSignIn: e.PASSWORD_SIGN_IN === 'on',
+    contact: { phone: e.CONTACT_PHONE, email: e.CONTACT_EMAIL },
   }
 }
 

@@ -68,6 +68,8 @@ describe('loadConfig', () => {
     expect(c.lamplight).toMatchObject({ credentials: undefined, missing: ['LAMPLIGHT_PROJECT'] })
     expect(loadConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000')
     expect(loadConfig({ FORMS_DIR: '/srv/forms' })).toMatchObject({ formsDir: '/srv/forms', formsDirIsDefault: false })
+    expect(loadConfig({}).contact).toEqual({ phone: undefined, email: undefined })
+    expect(loadConfig({ CONTACT_PHONE: ' 01234 567890 ', CONTACT_EMAIL: 'help@charity.org.uk' }).contact).toEqual({ phone: '01234 567890', email: 'help@charity.org.uk' })
     expect(loadConfig({ FORMS_DIR: 'forms/' })).toMatchObject({ formsDir: 'forms/', formsDirIsDefault: true })
   })
 
@@ -86,6 +88,7 @@ describe('loadConfig', () => {
     ['RETRY_BASE_DELAY_MS', '0'], ['RETRY_BASE_DELAY_MS', 'soon'], ['RETRY_MAX_ATTEMPTS', '-1'], ['RETENTION_DAYS', 'seven'],
     ['MIN_FILL_SECONDS', '601'], ['TRUST_PROXY', 'everyone'], ['LOG_LEVEL', 'loud'],
     ['OIDC_ISSUER', 'http://login.example.org'], ['OIDC_ISSUER', 'not a url'], ['OIDC_ALLOWED_DOMAINS', 'nodots'], ['PASSWORD_SIGN_IN', 'maybe'],
+    ['CONTACT_PHONE', 'call us'], ['CONTACT_PHONE', '<script>'], ['CONTACT_EMAIL', 'help at charity'],
   ]
 
   it('has a bad value in this test for every variable that can be wrong', () => {

@@ -34,6 +34,10 @@ export interface Texts {
   notFoundBody: string
   unavailableTitle: string
   unavailableBody: string
+  /** Said when the charity's phone or email is set (CONTACT_PHONE, CONTACT_EMAIL). */
+  contactIntro: string
+  contactPhone: string
+  contactEmail: string
   months: readonly string[]
   /** Said above the form when its token was missing, invalid or expired: the answers are kept. */
   tokenNotice: (expired: boolean) => string
@@ -113,6 +117,9 @@ const en: Texts = {
   notFoundBody: 'If you typed the web address, check it is correct. If you followed a link, the form may have moved or closed.',
   unavailableTitle: 'This form is not available at the moment',
   unavailableBody: 'We are sorry: the form cannot be filled in just now. Please try again later, or contact the charity another way.',
+  contactIntro: 'You can contact us:',
+  contactPhone: 'Telephone:',
+  contactEmail: 'Email:',
   tokenNotice: (expired) => expired
     ? 'This page was open for a long time, so we could not send it. Your answers are still here: check them and press the button again.'
     : 'We could not send the form. Your answers are still here: check them and press the button again.',
@@ -170,6 +177,9 @@ const cy: Texts = {
   notFoundBody: 'Os gwnaethoch deipio’r cyfeiriad gwe, gwiriwch ei fod yn gywir. Os gwnaethoch ddilyn dolen, efallai bod y ffurflen wedi symud neu gau.',
   unavailableTitle: 'Nid yw’r ffurflen hon ar gael ar hyn o bryd',
   unavailableBody: 'Mae’n ddrwg gennym: ni ellir llenwi’r ffurflen ar hyn o bryd. Rhowch gynnig arall arni yn nes ymlaen, neu cysylltwch â’r elusen mewn ffordd arall.',
+  contactIntro: 'Gallwch gysylltu â ni:',
+  contactPhone: 'Ffôn:',
+  contactEmail: 'E-bost:',
   tokenNotice: (expired) => expired
     ? 'Roedd y dudalen hon ar agor am amser hir, felly nid oeddem yn gallu ei hanfon. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.'
     : 'Nid oeddem yn gallu anfon y ffurflen. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.',

@@ -109,7 +109,7 @@ export default async function formRoutes (app: FastifyInstance) {
       reply.header('content-security-policy', csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
       reply.removeHeader('x-frame-options')
     }
-    return renderUnavailable(reply, salvaged?.language)
+    return renderUnavailable(reply, salvaged?.language, app.services.config.contact)
   }
 
   // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays). The

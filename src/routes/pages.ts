@@ -1,9 +1,13 @@
 /** Kind pages for what went wrong: not found, too large, too many, or our fault. Never JSON to a visitor. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { Contact } from '../config.js'
 import { texts, type Language } from '../forms/texts.js'
 
-export function renderMessage (reply: FastifyReply, status: number, heading: string, paragraphs: string[], lang: Language = 'en') {
-  return reply.code(status).header('cache-control', 'no-store').view('message', { lang, pageTitle: heading, heading, paragraphs, link: { href: '/', text: lang === 'cy' ? 'Pob ffurflen' : 'All forms' } })
+/** A way to reach the charity, as the message page lists it: `Telephone: <a href="tel:…">…</a>`. */
+interface ContactLine { label: string, href: string, text: string }
+
+export function renderMessage (reply: FastifyReply, status: number, heading: string, paragraphs: string[], lang: Language = 'en', contact?: { intro: string, lines: ContactLine[] }) {
+  return reply.code(status).header('cache-control', 'no-store').view('message', { lang, pageTitle: heading, heading, paragraphs, contact, link: { href: '/', text: lang === 'cy' ? 'Pob ffurflen' : 'All forms' } })
 }
 
 export function renderNotFound (reply: FastifyReply, lang: Language = 'en') {
@@ -12,9 +16,12 @@ export function renderNotFound (reply: FastifyReply, lang: Language = 'en') {
 }
 
 /** A form whose file is broken: it exists, but cannot be shown (503, so a monitor notices; never "not found"). */
-export function renderUnavailable (reply: FastifyReply, lang: Language = 'en') {
+export function renderUnavailable (reply: FastifyReply, lang: Language = 'en', contact: Contact = { phone: undefined, email: undefined }) {
   const t = texts[lang]
-  return renderMessage(reply.header('retry-after', '3600'), 503, t.unavailableTitle, [t.unavailableBody], lang)
+  const lines: ContactLine[] = []
+  if (contact.phone) lines.push({ label: t.contactPhone, href: `tel:${contact.phone.replace(/[^+0-9]/g, '')}`, text: contact.phone })
+  if (contact.email) lines.push({ label: t.contactEmail, href: `mailto:${contact.email}`, text: contact.email })
+  return renderMessage(reply.header('retry-after', '3600'), 503, t.unavailableTitle, [t.unavailableBody], lang, lines.length > 0 ? { intro: t.contactIntro, lines } : undefined)
 }
 
 /** Plain words for the statuses a client can cause; anything else is a server fault (500). */

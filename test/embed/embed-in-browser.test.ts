@@ -99,6 +99,7 @@ beforeAll(async () => {
   hostOrigin = await hostSite(() => ({
     '/one': hostPage(snippet('embed-a')),
     '/two': hostPage(`${snippet('embed-a')}\n<p style="height:200px">Between the forms.</p>\n${snippet('embed-b')}`),
+    '/broken': hostPage(snippet('embed-broken')),
   }))
   strangerOrigin = await hostSite((origin) => ({
     '/one': hostPage(snippet('embed-a')),
@@ -109,7 +110,9 @@ beforeAll(async () => {
   mkdirSync(formsDir, { recursive: true })
   writeFileSync(path.join(formsDir, 'embed-a.yaml'), formYaml('embed-a', TITLE_A, [hostOrigin, 'https://www.example.org'], true))
   writeFileSync(path.join(formsDir, 'embed-b.yaml'), formYaml('embed-b', TITLE_B, [hostOrigin], false))
-  app = await buildTestApp({ formsDir, env: { PUBLIC_URL: appOrigin }, startWorker: false })
+  // A form file broken by hand (a misspelt key), still readable YAML that allows the host.
+  writeFileSync(path.join(formsDir, 'embed-broken.yaml'), formYaml('embed-broken', 'Broken', [hostOrigin], false).replace('type: textarea, required: true', 'type: textarea, requried: true'))
+  app = await buildTestApp({ formsDir, env: { PUBLIC_URL: appOrigin, CONTACT_PHONE: '01234 567890', CONTACT_EMAIL: 'help@charity.org.uk' }, startWorker: false })
   await app.app.listen({ port: appPort, host: '127.0.0.1' })
   browser = await launchBrowser()
 })
@@ -262,6 +265,18 @@ describe('a form embedded with the README snippet on another site, third-party c
     await frame.locator('[data-error-summary]').waitFor(WAIT)
     const onErrors = await runAxe(frame)
     expect(onErrors, formatViolations(onErrors)).toEqual([])
+  })
+})
+
+describe('a form whose file is broken, embedded on a site its file allows', () => {
+  it('shows the kind "not available" page inside the iframe, with the charity\'s phone and email, axe-clean', async () => {
+    expect(app.app.services.forms.isBroken('embed-broken')).toBe(true)
+    await page.goto(`${hostOrigin}/broken`)
+    const frame = await formFrame('Referral form', 'This form is not available at the moment')
+    expect(await frame.getByRole('link', { name: '01234 567890' }).getAttribute('href')).toBe('tel:01234567890')
+    expect(await frame.getByRole('link', { name: 'help@charity.org.uk' }).getAttribute('href')).toBe('mailto:help@charity.org.uk')
+    const violations = await runAxe(frame)
+    expect(violations, formatViolations(violations)).toEqual([])
   })
 })
 

@@ -97,8 +97,27 @@ describe('the "not available" page of a broken form', () => {
       expect(res.headers['content-security-policy'], id).toContain("frame-ancestors 'none'")
       expect(res.headers['x-frame-options'], id).toBe('DENY')
     }
+    // No contact set: no contact list.
+    expect(framed.body).not.toContain('tel:')
     // A missing form is still nobody's to frame.
     expect((await t.app.inject('/forms/no-such-form')).headers['content-security-policy']).toContain("frame-ancestors 'none'")
+  })
+
+  it('offers the charity\'s phone and email where CONTACT_PHONE and CONTACT_EMAIL are set, in the form\'s language', async () => {
+    const dir = tempDir('rf-forms-')
+    dirs.push(dir)
+    writeFileSync(path.join(dir, 'broken-form.yaml'), BROKEN)
+    writeFileSync(path.join(dir, 'ffurflen-wedi-torri.yaml'), WELSH_FRAMED)
+    const t = await buildTestApp({ formsDir: dir, env: { CONTACT_PHONE: '+44 1234 567890', CONTACT_EMAIL: 'help@charity.org.uk' } })
+    apps.push(t)
+    const en = (await t.app.inject('/forms/broken-form')).body
+    expect(en).toContain('<p class="body">You can contact us:</p>')
+    expect(en).toContain('<li>Telephone: <a href="tel:+441234567890">+44 1234 567890</a></li>')
+    expect(en).toContain('<li>Email: <a href="mailto:help@charity.org.uk">help@charity.org.uk</a></li>')
+    const cy = (await t.app.inject('/forms/ffurflen-wedi-torri')).body
+    expect(cy).toContain('<p class="body">Gallwch gysylltu â ni:</p>')
+    expect(cy).toContain('<li>Ffôn: <a href="tel:+441234567890">+44 1234 567890</a></li>')
+    expect(cy).toContain('<li>E-bost: <a href="mailto:help@charity.org.uk">help@charity.org.uk</a></li>')
   })
 })
 
