@@ -81,6 +81,26 @@ describe('npm start with a mistake in the setup', () => {
     }
   })
 
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s: exit 0, and the data folder free for the next start', async (signal) => {
+    const dataDir = path.join(work, `stop-${signal}`)
+    mkdirSync(dataDir)
+    for (let i = 0; i < 2; i++) { // the second start would be refused if the first left its lock
+      const child = spawn(start[0]!, [...start.slice(1, -1), entry], { cwd: ROOT, env: cleanEnv({ LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir }), stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+      child.stderr.on('data', (c: Buffer) => { out += c.toString() })
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => { if (out.includes('Server listening')) resolve() })
+        child.on('close', () => reject(new Error(`exited before listening: ${out}`)))
+      })
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+      child.kill(signal)
+      expect(await exited).toBe(0)
+      expect(out).toContain(`"signal":"${signal}"`)
+      expect(out).toContain('Shutting down')
+    }
+  })
+
   it('says another server is using the same data folder', async () => {
     const dataDir = path.join(work, 'shared-data')
     mkdirSync(dataDir)
