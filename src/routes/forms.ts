@@ -100,29 +100,25 @@ export default async function formRoutes (app: FastifyInstance) {
   const missing = (req: FastifyRequest, reply: FastifyReply, id: string) => {
     if (!forms.isBroken(id)) return renderNotFound(reply)
     req.log.error({ form: id }, 'A visitor asked for a form whose file is broken: fix it on the staff pages (Forms)')
-    // In the form's own language, and inside the charity's iframe where the file (still readable
-    // YAML) allows it, so the visitor there sees the kind page rather than the browser's refusal.
-    const salvaged = forms.salvaged(id)
-    const origins = salvaged?.allowedOrigins ?? []
-    const csp = reply.getHeader('content-security-policy')
-    if (origins.length > 0 && typeof csp === 'string') {
-      reply.header('content-security-policy', csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
-      reply.removeHeader('x-frame-options')
-    }
-    return renderUnavailable(reply, salvaged?.language, app.services.config.contact)
+    // In the form's own language (its framing, as for a live form, is the onSend hook's below).
+    return renderUnavailable(reply, forms.salvaged(id)?.language, app.services.config.contact)
   }
 
-  // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays). The
-  // policy of a form is worked out once per loaded form (an edited form is a new object).
-  const framedCsp = new WeakMap<LoadedForm, string>()
+  // Framing policy: the exact allowed origins of this form, or nobody (helmet's default stays). A
+  // broken file's origins count where they could still be read (forms.salvaged), so the charity's
+  // iframe shows the kind "not available" page rather than the browser's refusal. The policy is
+  // worked out once per loaded file (an edited or reloaded one is a new object).
+  const framedCsp = new WeakMap<object, string>()
   app.addHook('onSend', async (req, reply, payload) => {
     const id = (req.params as Partial<FormParams> | undefined)?.id
     const form = id ? forms.get(id) : undefined
-    const origins = form?.definition.embed?.allowed_origins ?? []
+    const salvaged = form || !id ? undefined : forms.salvaged(id)
+    const source = form ?? salvaged
+    const origins = form?.definition.embed?.allowed_origins ?? salvaged?.allowedOrigins ?? []
     const csp = reply.getHeader('content-security-policy')
-    if (form && origins.length > 0 && typeof csp === 'string') {
-      let framed = framedCsp.get(form)
-      if (framed === undefined) framedCsp.set(form, framed = csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
+    if (source && origins.length > 0 && typeof csp === 'string') {
+      let framed = framedCsp.get(source)
+      if (framed === undefined) framedCsp.set(source, framed = csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`))
       reply.header('content-security-policy', framed)
       reply.removeHeader('x-frame-options')
     }
