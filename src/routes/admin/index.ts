@@ -74,6 +74,10 @@ export const ADMIN_REQUESTS_PER_MINUTE = 300
 
 export default async function adminRoutes (app: FastifyInstance, opts: AdminOptions) {
   const { config, forms, storage, now } = app.services
+  // Accounts are disabled, never deleted: once one exists the answer stays yes, and is not asked
+  // of the database again on every staff request.
+  let accountsExist = false
+  const hasAccounts = async () => accountsExist || (accountsExist = await storage.accounts.count() > 0)
   const ctx: AdminContext = {
     config,
     sessionSecret: opts.sessionSecret,
@@ -81,6 +85,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     audit: createAuditLog(storage.audit, () => now().getTime()),
     deliveries: storage.deliveries,
     accounts: storage.accounts,
+    hasAccounts,
   }
   const twoFactorRequired = async (staff: Staff) => staff.account?.has_password === true && await storage.settings.get(REQUIRE_2FA) === 'yes'
 
@@ -91,7 +96,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
 
   // Never open without a way to sign in: every admin URL says how to make one.
   app.addHook('onRequest', async (_req, reply) => {
-    if (config.adminPassword || config.sso || await storage.accounts.count() > 0) return
+    if (config.adminPassword || config.sso || await hasAccounts()) return
     return renderMessage(reply, ctx, 503, 'The staff pages are switched off', [
       'There is no staff account yet. Make the first one on the server with: npm run users -- create-admin you@example.org',
       'Or, for one password shared by all staff, set ADMIN_PASSWORD in the environment (or in the .env file beside package.json) and restart the server.',
@@ -148,7 +153,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
       if (account && account.disabled_at === null && !expired) return { role: account.role, account, actor: actorOf(account) }
       if (account?.disabled_at != null) await ctx.audit.record(actorOf(account), 'session ended', undefined, 'the account is disabled')
     } else if (s.signedIn === true) {
-      if (config.adminPassword && !expired && await storage.accounts.count() === 0) return { role: 'admin', account: undefined, actor: staffActor(s.sessionId) }
+      if (config.adminPassword && !expired && !await hasAccounts()) return { role: 'admin', account: undefined, actor: staffActor(s.sessionId) }
     } else {
       return undefined
     }

@@ -28,6 +28,8 @@ export interface AdminContext {
   audit: AuditLog
   deliveries: DeliveryQueries
   accounts: AccountStore
+  /** Whether any staff account exists (the shared ADMIN_PASSWORD works only while none does). */
+  hasAccounts: () => Promise<boolean>
 }
 
 export interface RouteOptions { ctx: AdminContext }

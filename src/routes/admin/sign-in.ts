@@ -43,7 +43,6 @@ export default async function signInRoutes (app: FastifyInstance, { ctx }: Route
   const tokens = createSignInTokens(ctx.sessionSecret)
   const throttle = createSignInThrottle()
   const now = () => app.services.now().getTime()
-  const named = async () => await ctx.accounts.count() > 0
 
   /** A fresh form token and its cookie, for a page with a sign-in form. */
   function formToken (reply: FastifyReply): string {
@@ -56,7 +55,7 @@ export default async function signInRoutes (app: FastifyInstance, { ctx }: Route
 
   /** The sign-in page: email and password once accounts exist, else the shared password. */
   async function page (req: FastifyRequest, reply: FastifyReply, o: { signedOut?: boolean, error?: string, email?: string, returnTo?: string | undefined }, status = 200) {
-    const accounts = await named()
+    const accounts = await ctx.hasAccounts()
     const field = accounts && o.error?.startsWith('Enter your email') ? 'email' : 'password'
     return renderPage(reply, ctx, 'sign-in', {
       pageTitle: (o.error ? 'Error: ' : '') + 'Sign in',
@@ -115,7 +114,7 @@ export default async function signInRoutes (app: FastifyInstance, { ctx }: Route
     if (!tokens.verify(req.body?._csrf, req.cookies[SIGN_IN_COOKIE], now())) return expiredForm(req, reply)
     const given = typeof req.body?.password === 'string' ? req.body.password : ''
     if (!ctx.config.passwordSignIn) return renderMessage(reply, ctx, 403, 'Passwords are off', [`Sign in with ${ctx.config.sso?.label ?? 'single sign-on'} instead.`])
-    if (!(await named())) return sharedSignIn(req, reply, given, returnTo)
+    if (!(await ctx.hasAccounts())) return sharedSignIn(req, reply, given, returnTo)
 
     const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase().slice(0, 320) : ''
     if (email === '' || given === '') {
