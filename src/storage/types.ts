@@ -1,8 +1,8 @@
 /**
  * The storage contract: every piece of state the app keeps, as the rest of the app sees it. Nothing
  * outside src/storage opens a database, writes SQL or touches the encryption of personal data: it
- * calls these interfaces. Each has one contract test suite (test/storage/contract/) that any
- * implementation must pass; today's is SQLite (src/storage/sqlite/).
+ * calls these interfaces. Each has one contract test suite (test/storage/contract/) that every
+ * implementation passes: SQLite (src/storage/sqlite/) and PostgreSQL (src/storage/postgres/).
  *
  * Every method returns a promise, so that an implementation on a database server can honour the same
  * contract; the SQLite one answers at once.
@@ -273,6 +273,31 @@ export interface FormHistoryStore {
   get (formId: string, versionId: number): Promise<(FormVersion & { text: string }) | undefined>
 }
 
+/** A form file's text kept in the database (with PostgreSQL, so that every server serves the same forms). */
+export interface StoredForm { id: string, text: string, hash: string, updated_at: number, updated_by: string }
+
+export type FormPutResult = { ok: true, versionId: number | undefined } | { ok: false }
+
+/** The live forms' texts, where they live in the database rather than in FORMS_DIR. */
+export interface FormStore {
+  /** Every form, by id. */
+  list (): Promise<StoredForm[]>
+  get (id: string): Promise<StoredForm | undefined>
+  /**
+   * Saves `text` as form `id` if the stored one's hash is still `base` (undefined: there must be no form
+   * of that id yet); the text it replaces goes into the form history (FormHistoryStore) in the same
+   * transaction. `ok: false` when someone else saved first: then nothing changed. Every server sharing
+   * the storage is told (`onChange`).
+   */
+  put (f: { id: string, text: string, hash: string, base: string | undefined, at: number, by: string }): Promise<FormPutResult>
+  /**
+   * Calls `callback` when a form may have changed, saved by this server or another (and after a lost
+   * connection to the database came back). Resolves once listening: a save after that is never missed.
+   * The function it resolves to stops.
+   */
+  onChange (callback: () => void): Promise<() => Promise<void>>
+}
+
 /** Every store, opened together, closed together. */
 export interface Storage {
   submissions: SubmissionStore
@@ -283,6 +308,12 @@ export interface Storage {
   formHistory: FormHistoryStore
   accounts: AccountStore
   settings: SettingsStore
+  forms: FormStore
+  /**
+   * Whether several servers may share this storage at once (PostgreSQL): then a lease held now may be a
+   * live server's, and there is no single-server lock. False for SQLite (one server per DATA_DIR).
+   */
+  readonly shared: boolean
   /** What whoever runs the server should be told, found when storage opened (files others may read). */
   readonly notices: readonly string[]
   /** true when the database answers a query. */

@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/app.js'
 import { sqliteOf } from '../helpers/sqlite.js'
 import { T0, submission, type OpenStorage } from './contract/harness.js'
 import { accountStoreContract } from './contract/accounts.js'
+import { formStoreContract } from './contract/forms.js'
 import { outboxStoreContract } from './contract/outbox.js'
 import { auditStoreContract, deliveryQueriesContract, formHistoryStoreContract, sessionStoreContract } from './contract/staff.js'
 import { submissionStoreContract } from './contract/submissions.js'
@@ -19,7 +20,7 @@ const SECRET = 'a-test-secret-of-at-least-32-characters!'
 const dirs = new Map<object, string>()
 const open: OpenStorage = async () => {
   const dataDir = tempDir('rf-storage-')
-  const storage = openStorage({ dataDir, secret: SECRET })
+  const storage = await openStorage({ dataDir, secret: SECRET })
   dirs.set(storage, dataDir)
   return {
     storage,
@@ -37,6 +38,7 @@ sessionStoreContract('SQLite', open)
 auditStoreContract('SQLite', open)
 formHistoryStoreContract('SQLite', open)
 accountStoreContract('SQLite', open)
+formStoreContract('SQLite', open)
 
 describe('SQLite storage on disk', () => {
   it('keeps names, answers and the CRM answer unreadable in the database files', async () => {

@@ -3,10 +3,12 @@ import type { Sealer } from '../../security/encryption.js'
 import type { Storage } from '../types.js'
 import { createPostgresAccounts } from './accounts.js'
 import { openPostgres } from './connection.js'
+import { createPostgresForms } from './forms.js'
 import { createPostgresAudit, createPostgresDeliveries, createPostgresFormHistory, createPostgresSessions, createPostgresSettings } from './staff.js'
 import { createPostgresOutbox } from './outbox.js'
 import { createPostgresSubmissions } from './submissions.js'
 
+/** `schema`: tests give each run a schema of its own; otherwise DATABASE_URL's own. */
 export async function openPostgresStorage (connectionString: string, sealer: Sealer, schema?: string): Promise<Storage> {
   const c = await openPostgres(connectionString, schema)
   return {
@@ -18,6 +20,8 @@ export async function openPostgresStorage (connectionString: string, sealer: Sea
     formHistory: createPostgresFormHistory(c),
     accounts: createPostgresAccounts(c, sealer),
     settings: createPostgresSettings(c),
+    forms: createPostgresForms(c),
+    shared: true,
     notices: [],
     async ping () {
       try {

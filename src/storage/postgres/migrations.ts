@@ -94,15 +94,24 @@ const steps: string[] = [
   );
   CREATE INDEX account_tokens_account ON account_tokens (account_id, purpose);
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // The live form files, for installs where several servers share the database (FormStore).
+  `CREATE TABLE forms (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    updated_by TEXT NOT NULL
+  );`,
 ]
 
 /** A number every server of this product agrees on, for the advisory lock of the migrations. */
 const MIGRATION_LOCK = 7_311_019
 
-export async function migratePostgres (client: pg.PoolClient, schema: string): Promise<void> {
+/** `schema`: made first when given (tests); otherwise the tables go in the connection's own schema. */
+export async function migratePostgres (client: pg.PoolClient, schema?: string): Promise<void> {
   // The lock first: even CREATE SCHEMA IF NOT EXISTS fails when two servers run it at the same moment.
   await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`)
+  if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`)
   await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
   const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')
   for (let v = rows[0]?.v ?? 0; v < steps.length; v++) {

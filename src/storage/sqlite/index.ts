@@ -7,6 +7,7 @@ import { createSqliteAudit } from './audit.js'
 import { openSqlite } from './connection.js'
 import { createSqliteDeliveries } from './deliveries.js'
 import { createSqliteFormHistory } from './form-history.js'
+import { createSqliteForms } from './forms.js'
 import { createSqliteOutbox } from './outbox.js'
 import { createSqliteSessions } from './sessions.js'
 import { createSqliteSettings } from './settings.js'
@@ -26,6 +27,8 @@ export function openSqliteStorage (dataDir: string, sealer: Sealer): Storage {
     formHistory: createSqliteFormHistory(c),
     accounts: createSqliteAccounts(c, sealer),
     settings: createSqliteSettings(c),
+    forms: createSqliteForms(c),
+    shared: false,
     notices: widerThanPrivate([c.file]),
     async ping () {
       try {

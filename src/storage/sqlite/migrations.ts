@@ -113,6 +113,14 @@ const steps: string[] = [
   CREATE INDEX account_tokens_account ON account_tokens (account_id, purpose);
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   CREATE INDEX audit_log_actor ON audit_log (actor, id);`,
+  // The live form files, for installs that keep forms in the database (FormStore; see PostgreSQL's).
+  `CREATE TABLE forms (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+  ) WITHOUT ROWID;`,
 ]
 
 export function migrate (db: Database.Database): void {
