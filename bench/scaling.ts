@@ -103,7 +103,7 @@ async function backlogs (work: string, crm: Child, say: (m: string) => void): Pr
     await seedWaiting(dataDir, formsDir, backlog)
 
     // The worker's queries on one turn, on the queue as it is (in this process, on a copy of the store).
-    const storage = openStorage({ dataDir, secret: BENCH_SECRET })
+    const storage = await openStorage({ dataDir, secret: BENCH_SECRET })
     const { outbox } = storage
     const now = Date.now()
     const claim = await timeOf(50, () => outbox.claimDue(now, 60_000, 4, ['charitylog', 'lamplight']))

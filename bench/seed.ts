@@ -35,7 +35,7 @@ export async function checkedSubmission (formsDir: string, n: number, formId = F
 /** Stores `count` waiting submissions (due now, or at `dueAt`) in `dataDir`. */
 export async function seedWaiting (dataDir: string, formsDir: string, count: number, dueAt = Date.now()): Promise<void> {
   const s = await checkedSubmission(formsDir, 0)
-  const storage = openStorage({ dataDir, secret: BENCH_SECRET })
+  const storage = await openStorage({ dataDir, secret: BENCH_SECRET })
   try {
     await storage.submissions.insertMany(Array.from({ length: count }, () => s), dueAt)
   } finally {

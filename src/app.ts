@@ -9,7 +9,8 @@ import fastifyStatic from '@fastify/static'
 import { pino } from 'pino'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
-import { createFormRegistry } from './forms/registry.js'
+import { createFormRegistry, type FormRegistry } from './forms/registry.js'
+import { databaseFormSource, fileFormSource, importFiles, makeFromExamples, type FormSource } from './forms/source.js'
 import { acquireInstanceLock } from './outbox/instance-lock.js'
 import { createRelay, type RelayOptions } from './outbox/relay.js'
 import { PUBLIC_DIR } from './paths.js'
@@ -26,7 +27,8 @@ import { deriveKey } from './security/encryption.js'
 import { widerThanPrivate } from './security/file-modes.js'
 import { createFormTokens } from './security/form-token.js'
 import { resolveSecretKey, SECRET_FILE } from './security/secret-key.js'
-import { openStorage } from './storage/index.js'
+import { folderError } from './startup-error.js'
+import { openStorage, type Storage } from './storage/index.js'
 
 export interface AppDeps {
   /** A pino instance or options; false for silence. Default: pino at config.logLevel. */
@@ -36,7 +38,7 @@ export interface AppDeps {
   relay?: RelayOptions
   /** Default true: deliver in this process. The ops CLI and some tests build the app without it. */
   startWorker?: boolean
-  /** Whether FORMS_DIR can be written (staff form editor). Default: fs.access W_OK; tests simulate a read-only folder. */
+  /** Whether FORMS_DIR can be written (staff form editor; files only). Default: fs.access W_OK; tests simulate a read-only folder. */
   formsWritable?: () => Promise<boolean>
 }
 
@@ -77,6 +79,23 @@ function fastifyLogger (config: Config, given: AppDeps['logger']): { loggerInsta
   }
 }
 
+/**
+ * The forms' home: with storage several servers share (PostgreSQL), the database (FORMS_DIR imported
+ * into it at first start); otherwise the files in FORMS_DIR (the default folder made from the examples).
+ */
+async function openFormSource (config: Config, storage: Storage, log: FastifyBaseLogger, now: number, writable: AppDeps['formsWritable']): Promise<FormSource> {
+  if (storage.shared) {
+    try {
+      await importFiles(config.formsDir, storage.forms, storage.settings, log, { fromExamples: config.formsDirIsDefault, now })
+    } catch (err) {
+      throw folderError('FORMS_DIR', config.formsDir, err, 'point FORMS_DIR at the folder of the form files to import into the database')
+    }
+    return databaseFormSource(storage.forms)
+  }
+  if (config.formsDirIsDefault) await makeFromExamples(config.formsDir, log)
+  return fileFormSource({ dir: config.formsDir, history: storage.formHistory, writable })
+}
+
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...fastifyLogger(config, deps.logger),
@@ -89,8 +108,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
 
   const secret = resolveSecretKey(config.secretKey, config.dataDir)
-  const storage = openStorage({ dataDir: config.dataDir, secret })
-  for (const warning of [...widerThanPrivate([config.dataDir, path.join(config.dataDir, SECRET_FILE)]), ...storage.notices]) app.log.warn(warning)
+  const storage = await openStorage({ dataDir: config.dataDir, secret, databaseUrl: config.databaseUrl })
+  const dataFiles = storage.shared ? [] : [config.dataDir, path.join(config.dataDir, SECRET_FILE)]
+  for (const warning of [...widerThanPrivate(dataFiles), ...storage.notices]) app.log.warn(warning)
   const now = deps.now ?? (() => new Date())
   // One clock for the pages and the worker (tests pin it): token expiry and retention compare their times.
   let requestsSeen = 0
@@ -102,15 +122,25 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   let releaseLock: (() => void) | undefined
   app.addHook('onReady', async () => {
     if (deps.startWorker === false) return
-    releaseLock = acquireInstanceLock(config.dataDir) // one delivering server per DATA_DIR
+    // One delivering server per SQLite file; servers sharing PostgreSQL coordinate through their claims.
+    if (!storage.shared) releaseLock = acquireInstanceLock(config.dataDir)
     await relay.worker.start()
   })
+  let forms: FormRegistry | undefined
   app.addHook('onClose', async () => {
     await relay.worker.stop()
+    await forms?.close()
     await storage.close()
     releaseLock?.()
   })
-  const forms = await createFormRegistry(config.formsDir, app.log, { fromExamples: config.formsDirIsDefault })
+  let formSource: FormSource
+  try {
+    formSource = await openFormSource(config, storage, app.log, now().getTime(), deps.formsWritable)
+    forms = await createFormRegistry(formSource, app.log)
+  } catch (err) {
+    await storage.close()
+    throw err
+  }
 
   // Security headers (helmet's policy, computed once), then ecosystem plugins.
   await app.register(securityHeaders, {
@@ -134,7 +164,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Our infrastructure.
   await app.register(view)
-  await app.register(services, { config, forms, storage, relay, tokens: createFormTokens(secret), now })
+  await app.register(services, { config, forms, formSource, storage, relay, tokens: createFormTokens(secret), now })
 
   // Kind pages for errors, set before the routes: a route takes the error handler in force when it is declared.
   app.setNotFoundHandler((_req, reply) => renderNotFound(reply))
@@ -145,7 +175,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(formRoutes)
   await app.register(embedRoutes)
   await app.register(healthRoutes)
-  await app.register(adminRoutes, { prefix: '/admin', sessionSecret: deriveKey(secret, 'admin-session-v1').toString('base64url'), formsWritable: deps.formsWritable })
+  await app.register(adminRoutes, { prefix: '/admin', sessionSecret: deriveKey(secret, 'admin-session-v1').toString('base64url') })
 
   return app
 }

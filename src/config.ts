@@ -19,6 +19,8 @@ const envSchema = z.object({
   FORMS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('./data')),
   SECRET_KEY: optionalString.pipe(z.string().min(32).optional()),
+  // PostgreSQL, for several servers sharing one database (without it: SQLite in DATA_DIR).
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/).optional()),
   // NCSC: length, not composition rules. The staff accounts will hold their own passwords to the same rule.
   ADMIN_PASSWORD: optionalString.pipe(z.string().min(12).optional()),
   CHARITYLOG_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).default('https://api.dizions.co.uk/v2')),
@@ -30,6 +32,7 @@ const envSchema = z.object({
   LAMPLIGHT_LAMPID: optionalString,
   LAMPLIGHT_PROJECT: optionalString,
   RETRY_BASE_DELAY_MS: int(30000, 1, 3_600_000),
+  CRM_TIMEOUT_SECONDS: int(30, 1, 300),
   RETRY_MAX_ATTEMPTS: int(20, 1, 1000),
   RETENTION_DAYS: int(7, 0, 3650),
   MIN_FILL_SECONDS: int(3, 0, 600),
@@ -59,8 +62,12 @@ export interface Config extends CrmConfig {
   /** FORMS_DIR is unset or `./forms` (as in .env.example): the default folder, made from the shipped examples at first start. */
   formsDirIsDefault: boolean
   dataDir: string
-  /** Undefined: generated once and kept in DATA_DIR (see secret-key.ts). */
+  /** Undefined: generated once and kept in DATA_DIR (see secret-key.ts). Required with a database URL. */
   secretKey: string | undefined
+  /** PostgreSQL, shared by every server; undefined: SQLite in DATA_DIR. */
+  databaseUrl: string | undefined
+  /** How long the CRM may take to answer one request (headers, then body); connecting takes at most 10 s of it. */
+  crmTimeoutMs: number
   adminPassword: string | undefined
   retryBaseDelayMs: number
   retryMaxAttempts: number
@@ -90,6 +97,7 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   FORMS_DIR: undefined,
   DATA_DIR: undefined,
   SECRET_KEY: 'SECRET_KEY must be at least 32 characters long; or leave it out, and the server makes one and keeps it in DATA_DIR',
+  DATABASE_URL: 'DATABASE_URL must be a PostgreSQL address starting with postgres://, such as postgres://referrals:password@db.example.org:5432/referrals; or leave it out to keep everything in DATA_DIR',
   ADMIN_PASSWORD: 'ADMIN_PASSWORD must be at least 12 characters long (a few words make a good one)',
   CHARITYLOG_API_URL: 'CHARITYLOG_API_URL must be a web address starting with http:// or https://, such as https://api.dizions.co.uk/v2',
   CHARITYLOG_SOURCE_KEY: undefined,
@@ -99,6 +107,7 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   LAMPLIGHT_KEY: undefined,
   LAMPLIGHT_LAMPID: undefined,
   LAMPLIGHT_PROJECT: undefined,
+  CRM_TIMEOUT_SECONDS: 'CRM_TIMEOUT_SECONDS must be a whole number of seconds between 1 and 300, such as 30',
   RETRY_BASE_DELAY_MS: 'RETRY_BASE_DELAY_MS must be a whole number of milliseconds between 1 and 3600000, such as 30000 (30 seconds)',
   RETRY_MAX_ATTEMPTS: 'RETRY_MAX_ATTEMPTS must be a whole number between 1 and 1000, such as 20',
   RETENTION_DAYS: 'RETENTION_DAYS must be a whole number of days between 0 and 3650, such as 7',
@@ -138,6 +147,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
   if (sso.some((v) => v !== undefined) && sso.some((v) => v === undefined)) {
     throw new ConfigError(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none'])
   }
+  if (e.DATABASE_URL !== undefined && e.SECRET_KEY === undefined) {
+    throw new ConfigError(['SECRET_KEY must be set when DATABASE_URL is: every server sharing the database needs the same key (make one with: openssl rand -base64 32, and keep a copy safe)'])
+  }
   if (e.PASSWORD_SIGN_IN === 'off' && e.OIDC_ISSUER === undefined) {
     throw new ConfigError(['PASSWORD_SIGN_IN can be off only with single sign-on (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET): otherwise nobody could sign in'])
   }
@@ -155,6 +167,8 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     formsDirIsDefault: e.FORMS_DIR === undefined || path.relative('.', e.FORMS_DIR) === path.relative('.', DEFAULT_FORMS_DIR),
     dataDir: e.DATA_DIR,
     secretKey: e.SECRET_KEY,
+    databaseUrl: e.DATABASE_URL,
+    crmTimeoutMs: e.CRM_TIMEOUT_SECONDS * 1000,
     adminPassword: e.ADMIN_PASSWORD,
     charitylog: {
       apiUrl: trimSlash(e.CHARITYLOG_API_URL),

@@ -89,6 +89,7 @@ describe('loadConfig', () => {
     ['MIN_FILL_SECONDS', '601'], ['TRUST_PROXY', 'everyone'], ['LOG_LEVEL', 'loud'],
     ['OIDC_ISSUER', 'http://login.example.org'], ['OIDC_ISSUER', 'not a url'], ['OIDC_ALLOWED_DOMAINS', 'nodots'], ['PASSWORD_SIGN_IN', 'maybe'],
     ['CONTACT_PHONE', 'call us'], ['CONTACT_PHONE', '<script>'], ['CONTACT_EMAIL', 'help at charity'],
+    ['DATABASE_URL', 'mysql://forms:pw@db.example.org/forms'], ['DATABASE_URL', 'referrals-db:5432'], ['CRM_TIMEOUT_SECONDS', '0'], ['CRM_TIMEOUT_SECONDS', 'slow'],
   ]
 
   it('has a bad value in this test for every variable that can be wrong', () => {
@@ -114,6 +115,22 @@ describe('loadConfig', () => {
     expect(problems({ OIDC_ISSUER: sso.OIDC_ISSUER })).toEqual(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none'])
     expect(problems({ PASSWORD_SIGN_IN: 'off' })[0]).toMatch(/^PASSWORD_SIGN_IN can be off only with single sign-on/)
     expect(JSON.stringify(problems({ OIDC_CLIENT_SECRET: 's3cr3t-value' }))).not.toContain('s3cr3t-value')
+  })
+
+  it('uses PostgreSQL only with a SECRET_KEY every server shares, and never prints the address it refuses', () => {
+    const url = 'postgres://forms:pa55word@db.example.org:5432/referrals'
+    expect(problems({ DATABASE_URL: url })).toEqual([
+      'SECRET_KEY must be set when DATABASE_URL is: every server sharing the database needs the same key (make one with: openssl rand -base64 32, and keep a copy safe)',
+    ])
+    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY: 'k'.repeat(32) }).databaseUrl).toBe(url)
+    expect(loadConfig({ DATABASE_URL: 'postgresql://localhost/referrals', SECRET_KEY: 'k'.repeat(32) }).databaseUrl).toBe('postgresql://localhost/referrals')
+    expect(loadConfig({}).databaseUrl).toBeUndefined()
+    expect(JSON.stringify(problems({ DATABASE_URL: 'postgres://forms:pa55word@db example.org/x' }))).not.toContain('pa55word')
+  })
+
+  it('reads how long the CRM may take to answer, 30 seconds unless set', () => {
+    expect(loadConfig({}).crmTimeoutMs).toBe(30_000)
+    expect(loadConfig({ CRM_TIMEOUT_SECONDS: '90' }).crmTimeoutMs).toBe(90_000)
   })
 
   it('refuses a staff password shorter than 12 characters, without printing it', () => {

@@ -16,7 +16,7 @@ import { openStorage, type SubmissionRecord } from '../storage/index.js'
 
 const envFile = path.join(ROOT_DIR, '.env')
 const config = loadConfig({ ...(existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {}), ...process.env })
-const storage = openStorage({ dataDir: config.dataDir, secret: resolveSecretKey(config.secretKey, config.dataDir) })
+const storage = await openStorage({ dataDir: config.dataDir, secret: resolveSecretKey(config.secretKey, config.dataDir), databaseUrl: config.databaseUrl })
 const [command, arg] = process.argv.slice(2)
 const time = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19))
 

@@ -38,7 +38,7 @@ async function readPassword (prompt: string): Promise<string> {
 async function main (): Promise<number> {
   const envFile = path.join(ROOT_DIR, '.env')
   const config = loadConfig({ ...(existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {}), ...process.env })
-  const storage = openStorage({ dataDir: config.dataDir, secret: resolveSecretKey(config.secretKey, config.dataDir) })
+  const storage = await openStorage({ dataDir: config.dataDir, secret: resolveSecretKey(config.secretKey, config.dataDir), databaseUrl: config.databaseUrl })
   try {
     const [command, emailArg, ...nameWords] = process.argv.slice(2)
     if (command === 'list') {

@@ -233,20 +233,37 @@ export interface FormsDirResult {
  */
 export async function loadFormsDir (dir: string): Promise<FormsDirResult> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()
-  const forms = new Map<string, LoadedForm>()
-  const broken = new Map<string, FormProblem[]>()
-  const salvaged = new Map<string, Salvaged>()
+  const results: Array<[string, ParseResult]> = []
   for (const name of names) {
     const file = path.join(dir, name)
     let result: ParseResult
     try {
       const { size } = await stat(file)
-      result = size > MAX_FORM_BYTES
-        ? { ok: false, problems: [{ file: name, path: '', line: undefined, message: `the file is ${Math.ceil(size / 1024)} KB: a form file may be at most ${MAX_FORM_BYTES / 1024} KB` }] }
-        : parseFormText(name, await readFile(file, 'utf8'))
+      result = size > MAX_FORM_BYTES ? tooLarge(name, size) : parseFormText(name, await readFile(file, 'utf8'))
     } catch (err) {
       result = { ok: false, problems: [{ file: name, path: '', line: undefined, message: `the file cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] }
     }
+    results.push([name, result])
+  }
+  return collect(results)
+}
+
+const tooLarge = (name: string, size: number): ParseResult =>
+  ({ ok: false, problems: [{ file: name, path: '', line: undefined, message: `the file is ${Math.ceil(size / 1024)} KB: a form file may be at most ${MAX_FORM_BYTES / 1024} KB` }] })
+
+/** Form texts kept elsewhere (the database), named as their files would be: checked exactly as files are. */
+export function loadFormTexts (texts: Array<{ name: string, text: string }>): FormsDirResult {
+  return collect(texts.map(({ name, text }) => {
+    const size = Buffer.byteLength(text)
+    return [name, size > MAX_FORM_BYTES ? tooLarge(name, size) : parseFormText(name, text)]
+  }))
+}
+
+function collect (results: Array<[string, ParseResult]>): FormsDirResult {
+  const forms = new Map<string, LoadedForm>()
+  const broken = new Map<string, FormProblem[]>()
+  const salvaged = new Map<string, Salvaged>()
+  for (const [name, result] of results) {
     if (result.ok) forms.set(result.form.definition.id, result.form)
     else {
       broken.set(name, result.problems)

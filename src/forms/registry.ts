@@ -1,12 +1,11 @@
 /**
- * The live forms: loaded from FORMS_DIR at start. A broken file is logged with its file, path, line
- * and message, and kept in `broken` (for staff), while every good form keeps serving.
+ * The live forms: loaded from their source (FORMS_DIR, or the database: source.ts) at start, and again
+ * after every save and whenever another server says a form changed. A broken form is logged with its
+ * file, path, line and message, and kept in `broken` (for staff), while every good form keeps serving.
  */
-import { cp, rename, rm, stat } from 'node:fs/promises'
 import type { Logger } from '../logger.js'
-import { EXAMPLES_DIR } from '../paths.js'
-import { folderError } from '../startup-error.js'
-import { formatProblem, loadFormsDir, type FormProblem, type LoadedForm, type Salvaged } from './load.js'
+import { formatProblem, type FormProblem, type LoadedForm, type Salvaged } from './load.js'
+import type { FormSource } from './source.js'
 
 export interface FormRegistry {
   get (id: string): LoadedForm | undefined
@@ -16,35 +15,17 @@ export interface FormRegistry {
   isBroken (id: string): boolean
   /** What could still be read of a broken form's file (its language, the sites that may frame it). */
   salvaged (id: string): Salvaged | undefined
-  /** Reads the folder again; the previous forms stay live if the folder cannot be read. */
+  /** Reads the source again; the previous forms stay live if it cannot be read. */
   reload (): Promise<void>
+  /** Stops listening for changes made by other servers. */
+  close (): Promise<void>
 }
 
-/**
- * The default forms folder is made at first start from the shipped examples (examples/forms), so that
- * saving a form on the staff pages never rewrites a file git tracks. Made in a temporary folder and
- * renamed into place, so two servers starting at once cannot leave half a folder.
- */
-async function makeFromExamples (formsDir: string, log: Logger): Promise<void> {
-  try {
-    await stat(formsDir)
-    return
-  } catch {}
-  const tmp = `${formsDir.replace(/\/+$/, '')}.${process.pid}.tmp`
-  await cp(EXAMPLES_DIR, tmp, { recursive: true })
-  try {
-    await rename(tmp, formsDir)
-    log.info({}, `Made ${formsDir} with the example forms: edit them there, or on the staff pages`)
-  } catch {
-    await rm(tmp, { recursive: true, force: true }) // another server made it first
-  }
-}
-
-export async function createFormRegistry (formsDir: string, log: Logger, o: { fromExamples?: boolean } = {}): Promise<FormRegistry> {
-  if (o.fromExamples) await makeFromExamples(formsDir, log)
+export async function createFormRegistry (source: FormSource, log: Logger): Promise<FormRegistry> {
   let forms = new Map<string, LoadedForm>()
   let broken = new Map<string, FormProblem[]>()
   let salvaged = new Map<string, Salvaged>()
+  let said = ''
   const registry: FormRegistry = {
     get: (id) => forms.get(id),
     list: () => [...forms.values()],
@@ -52,20 +33,44 @@ export async function createFormRegistry (formsDir: string, log: Logger, o: { fr
     isBroken: (id) => broken.has(`${id}.yaml`),
     salvaged: (id) => salvaged.get(`${id}.yaml`),
     async reload () {
-      const result = await loadFormsDir(formsDir)
+      const result = await source.load()
       forms = result.forms
       broken = result.broken
       salvaged = result.salvaged
+      // A reload that finds the same forms (another server's save of a form, seen here twice) says nothing new.
+      const summary = JSON.stringify([[...forms.values()].map((f) => f.hash), [...broken]])
+      if (summary === said) return
+      said = summary
       for (const [file, problems] of broken) {
         for (const p of problems) log.error({ file, path: p.path, line: p.line }, `Form file not loaded: ${formatProblem(p)}`)
       }
-      log.info({ forms: [...forms.keys()], broken: [...broken.keys()] }, `Loaded ${forms.size} form(s) from ${formsDir}`)
+      log.info({ forms: [...forms.keys()], broken: [...broken.keys()] }, `Loaded ${forms.size} form(s) from ${source.where}`)
     },
+    close: async () => {},
   }
-  try {
-    await registry.reload()
-  } catch (err) {
-    throw folderError('FORMS_DIR', formsDir, err, 'point FORMS_DIR at the folder of your form files')
+  await registry.reload()
+  // One reload at a time, and one more after it if changes came meanwhile.
+  let reloading: Promise<void> | undefined
+  let again = false
+  const changed = () => {
+    if (reloading) {
+      again = true
+      return
+    }
+    reloading = registry.reload().catch((err: unknown) => {
+      log.error({ err: (err as Error).message }, `Could not read the forms from ${source.where} after a change; the forms as they were keep serving`)
+    }).finally(() => {
+      reloading = undefined
+      if (again) {
+        again = false
+        changed()
+      }
+    })
+  }
+  const stop = await source.watch(changed)
+  registry.close = async () => {
+    await stop()
+    await reloading
   }
   return registry
 }

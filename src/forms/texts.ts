@@ -42,6 +42,8 @@ export interface Texts {
   /** Said above the form when its token was missing, invalid or expired: the answers are kept. */
   tokenNotice: (expired: boolean) => string
   tooManyNotice: string
+  /** The database did not answer as the referral was being stored: nothing stored, answers kept. */
+  storageNotice: string
   quickExit: string
   honeypotLabel: string
   err: {
@@ -124,6 +126,7 @@ const en: Texts = {
     ? 'This page was open for a long time, so we could not send it. Your answers are still here: check them and press the button again.'
     : 'We could not send the form. Your answers are still here: check them and press the button again.',
   tooManyNotice: 'There have been a lot of attempts from your connection. Your answers are still here: wait a few minutes, then press the button again.',
+  storageNotice: 'Sorry, we could not save your referral just now, so it has not been sent. Your answers are still here: wait a minute, then press Send referral again.',
   quickExit: 'Exit this page',
   honeypotLabel: 'Leave this box empty',
   months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
@@ -184,6 +187,7 @@ const cy: Texts = {
     ? 'Roedd y dudalen hon ar agor am amser hir, felly nid oeddem yn gallu ei hanfon. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.'
     : 'Nid oeddem yn gallu anfon y ffurflen. Mae eich atebion yma o hyd: gwiriwch nhw a phwyswch y botwm eto.',
   tooManyNotice: 'Bu llawer o ymdrechion o’ch cysylltiad chi. Mae eich atebion yma o hyd: arhoswch ychydig funudau, yna pwyswch y botwm eto.',
+  storageNotice: 'Mae’n ddrwg gennym, nid oedd modd cadw eich atgyfeiriad ar hyn o bryd, felly nid yw wedi’i anfon. Mae eich atebion yma o hyd: arhoswch funud, yna pwyswch Anfon yr atgyfeiriad eto.',
   quickExit: 'Gadael y dudalen hon',
   honeypotLabel: 'Gadewch y blwch hwn yn wag',
   months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],

@@ -26,8 +26,19 @@ export interface Relay {
   worker: Worker
 }
 
-export function createRelay (config: Config, storage: Pick<Storage, 'outbox' | 'submissions'>, log: Logger, opts: RelayOptions = {}): Relay {
-  const crms = createCrms(config, { dispatcher: opts.dispatcher, timeouts: opts.timeouts })
+/** A claim outlasts the slowest delivery: three requests (Lamplight's longest), each with its timeouts, and a margin. */
+export const leaseFor = (t: HttpTimeouts) => 3 * (t.connectMs + t.headersMs + t.bodyMs) + 5000
+
+/**
+ * With storage several servers share (PostgreSQL), a new referral on another server is found by a
+ * look at the queue this often; the server that stored it is woken at once.
+ */
+export const SHARED_POLL_MS = 1000
+
+export function createRelay (config: Config, storage: Pick<Storage, 'outbox' | 'submissions' | 'shared'>, log: Logger, opts: RelayOptions = {}): Relay {
+  const t = config.crmTimeoutMs
+  const timeouts: HttpTimeouts = { connectMs: Math.min(10_000, t), headersMs: t, bodyMs: t, ...opts.timeouts }
+  const crms = createCrms(config, { dispatcher: opts.dispatcher, timeouts })
   const worker = createWorker({
     outbox: storage.outbox,
     submissions: storage.submissions,
@@ -38,8 +49,10 @@ export function createRelay (config: Config, storage: Pick<Storage, 'outbox' | '
     retryBaseDelayMs: config.retryBaseDelayMs,
     maxAttempts: config.retryMaxAttempts,
     concurrency: opts.concurrency,
-    pollMs: opts.pollMs,
-    leaseMs: opts.leaseMs,
+    pollMs: opts.pollMs ?? (storage.shared ? SHARED_POLL_MS : undefined),
+    leaseMs: opts.leaseMs ?? leaseFor(timeouts),
+    // Only a server alone on its storage knows that a claim it finds at start is a dead process's.
+    resumeOrphans: !storage.shared,
     requestsSeen: opts.requestsSeen,
     retentionMs: config.retentionDays * 24 * 60 * 60 * 1000,
   })

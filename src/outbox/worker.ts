@@ -12,6 +12,7 @@ import { DESTINATIONS } from '../crm/index.js'
 import type { CrmAdapter, DestinationType } from '../crm/types.js'
 import type { Logger } from '../logger.js'
 import type { ClaimedSubmission, OutboxStore, SubmissionStore } from '../storage/index.js'
+import { isUnavailable } from '../storage/errors.js'
 import { retryDelay } from './backoff.js'
 
 export interface WorkerOptions {
@@ -36,6 +37,12 @@ export interface WorkerOptions {
   retentionMs: number
   /** How many requests the server has received so far: a busy loop with none is the worker's own work. */
   requestsSeen?: () => number
+  /**
+   * Default true: at start, every claim is a dead process's (one server per storage, under the instance
+   * lock) and is sent again at once. False when servers share the storage: a claim may be a live
+   * server's, so it is left to expire.
+   */
+  resumeOrphans?: boolean
 }
 
 export interface Worker {
@@ -128,13 +135,21 @@ export function createWorker (o: WorkerOptions): Worker {
       outcome = { kind: 'retry' as const, reason: 'An unexpected error happened while sending; will retry' }
     }
     const finished = now()
-    try {
-      await o.outbox.record(row, outcome, started, finished, finished + retryDelay(row.attempts + 1, o.retryBaseDelayMs), o.maxAttempts)
-    } catch (err) {
-      // Only when shutting down past the grace period (database closed): the lease will expire and the
-      // row will be sent again after restart, which is the at-least-once promise.
-      o.log.error({ reference: row.reference, err: (err as Error).message }, 'Could not record a delivery outcome')
-      return
+    // What the CRM did must be written down, or the row is sent again when its lease ends (a duplicate
+    // at the CRM). A database that is out of reach for a moment (restarting) is waited for, while the
+    // claim lasts; anything else (the database closed while shutting down past the grace period) gives up.
+    const giveUpAt = performance.now() + leaseMs / 2
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        await o.outbox.record(row, outcome, started, finished, finished + retryDelay(row.attempts + 1, o.retryBaseDelayMs), o.maxAttempts)
+        break
+      } catch (err) {
+        if (!isUnavailable(err) || performance.now() + wait > giveUpAt) {
+          o.log.error({ reference: row.reference, err: (err as Error).message }, 'Could not record a delivery outcome; it will be sent again when its claim ends')
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
     }
     const fields = { reference: row.reference, destination: row.destination, outcome: outcome.kind, attempt: row.attempts + 1 }
     if (outcome.kind === 'delivered') o.log.info(fields, 'Referral delivered')
@@ -159,6 +174,7 @@ export function createWorker (o: WorkerOptions): Worker {
   /** One look at a time: a look asked for while one runs happens right after it. */
   let looking: Promise<void> | undefined
   let lookAgain = false
+  let unreadable = false
   function tick () {
     timer = undefined
     if (!running) return
@@ -166,8 +182,13 @@ export function createWorker (o: WorkerOptions): Worker {
       lookAgain = true
       return
     }
-    looking = look().catch((err: unknown) => {
-      o.log.error({ err: (err as Error).message }, 'The delivery worker could not read the outbox; trying again later')
+    looking = look().then(() => {
+      if (unreadable) o.log.info({}, 'The delivery worker can read the outbox again')
+      unreadable = false
+    }, (err: unknown) => {
+      // Said once per outage, not at every look.
+      if (!unreadable) o.log.error({ err: (err as Error).message }, 'The delivery worker could not read the outbox; trying again every few seconds')
+      unreadable = true
       schedule(pollMs)
     }).finally(() => {
       looking = undefined
@@ -216,10 +237,12 @@ export function createWorker (o: WorkerOptions): Worker {
       for (const d of DESTINATIONS) {
         if (!o.adapters[d] && o.heldReasons[d]) o.log.warn({ destination: d }, `${d} referrals will be held: ${o.heldReasons[d]}`)
       }
-      // The app holds the instance lock (instance-lock.ts), so a claim that exists now was left by a
-      // process that died mid-delivery: send it again at once rather than after its lease.
-      const orphans = await o.outbox.releaseAllLeases()
-      if (orphans > 0) o.log.warn({ count: orphans }, `Resuming ${orphans} delivery(ies) interrupted by a stop`)
+      // Alone on the storage (the instance lock, instance-lock.ts), a claim that exists now was left by
+      // a process that died mid-delivery: send it again at once rather than after its lease.
+      if (o.resumeOrphans !== false) {
+        const orphans = await o.outbox.releaseAllLeases()
+        if (orphans > 0) o.log.warn({ count: orphans }, `Resuming ${orphans} delivery(ies) interrupted by a stop`)
+      }
       // Credentials may have been fixed since the last run: held rows of a live destination get another try.
       for (const d of live) {
         const n = await o.outbox.releaseHeld(d, now())

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { FormRegistry } from '../forms/registry.js'
+import type { FormSource } from '../forms/source.js'
 import type { Relay } from '../outbox/relay.js'
 import type { FormTokens } from '../security/form-token.js'
 import type { Storage } from '../storage/index.js'
@@ -13,6 +14,8 @@ import type { Storage } from '../storage/index.js'
 export interface Services {
   config: Config
   forms: FormRegistry
+  /** Where the forms' texts live (files or the database); the staff editor writes there. */
+  formSource: FormSource
   storage: Storage
   relay: Relay
   tokens: FormTokens

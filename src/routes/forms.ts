@@ -18,6 +18,7 @@ import { formPage, paragraphs, QUICK_EXIT_URL } from '../forms/view-model.js'
 import { receiveSubmission } from '../intake/submit.js'
 import { readReference } from '../outbox/reference.js'
 import { TOKEN_FIELD } from '../security/form-token.js'
+import { isUnavailable } from '../storage/index.js'
 import { createBlankPages } from './blank-page.js'
 import { renderNotFound, renderUnavailable, tooManyRequests, type TooManyRequests } from './pages.js'
 
@@ -147,7 +148,17 @@ export default async function formRoutes (app: FastifyInstance) {
     if (!form) return missing(req, reply, req.params.id)
     const def = form.definition
     const embed = embedOrigin(form, req)
-    const result = await receiveSubmission(form, body, now().getTime(), ukToday(now()), intake, mayReissueUntimed(req))
+    let result
+    try {
+      result = await receiveSubmission(form, body, now().getTime(), ukToday(now()), intake, mayReissueUntimed(req))
+    } catch (err) {
+      if (!isUnavailable(err)) throw err
+      // Nothing was stored and the token was not spent: the same page, answers kept, to send again.
+      req.log.error({ form: def.id }, 'The database did not answer while storing a referral: the visitor was asked to send it again in a minute, answers kept')
+      const { token } = await tokens.checkForPage(body, def.id, now().getTime())
+      reply.header('retry-after', '60')
+      return renderForm(reply, form, readSubmission(def, body), [], { status: 503, embed, token, notice: texts[def.language ?? 'en'].storageNotice })
+    }
     switch (result.outcome) {
       case 'people-changed':
         return renderForm(reply, form, result.raw, [], { embed, token: result.token })

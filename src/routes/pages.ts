@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { Contact } from '../config.js'
 import { texts, type Language } from '../forms/texts.js'
+import { isUnavailable } from '../storage/index.js'
 
 /** A way to reach the charity, as the message page lists it: `Telephone: <a href="tel:…">…</a>`. */
 interface ContactLine { label: string, href: string, text: string }
@@ -50,6 +51,12 @@ export function errorPage (err: FastifyError & { retryAfter?: string }, req: Fas
     req.log.info({ status, code: err.code }, 'Request refused')
     if (err.retryAfter) reply.header('retry-after', err.retryAfter)
     return renderMessage(reply, status, page.heading, [page.body])
+  }
+  if (isUnavailable(err)) {
+    req.log.error({ url: req.url.split('?')[0] }, 'The database did not answer: the page was not shown (try again in a minute)')
+    return renderMessage(reply.header('retry-after', '60'), 503, 'Sorry, this is not available just now', [
+      'We cannot reach our records for a moment. Nothing you sent has been lost. Please wait a minute, then try again.',
+    ])
   }
   req.log.error({ err }, 'Unexpected error')
   return renderMessage(reply, 500, 'Sorry, something went wrong', [

@@ -19,9 +19,9 @@ afterEach(async () => {
     rmSync(dir, { recursive: true, force: true })
   }
 })
-function sessions () {
+async function sessions () {
   const dir = tempDir()
-  const storage = openStorage({ dataDir: dir, secret: 'a-test-secret-of-at-least-32-characters!' })
+  const storage = await openStorage({ dataDir: dir, secret: 'a-test-secret-of-at-least-32-characters!' })
   opened.push({ storage, dir })
   return storage.sessions
 }
@@ -34,7 +34,7 @@ const set = (store: Store, id: string, s: Record<string, unknown>) =>
 
 describe('the session store', () => {
   it('returns a saved session until it has been idle for longer than the limit, then forgets it', async () => {
-    const kept = sessions()
+    const kept = await sessions()
     let now = 1_000_000
     const store = createSessionStore<Record<string, unknown>>(kept, { idleMs: 60_000, now: () => now })
     await set(store, 'abc', { signedIn: true })
@@ -50,7 +50,7 @@ describe('the session store', () => {
   })
 
   it('forgets a destroyed session', async () => {
-    const store = createSessionStore<Record<string, unknown>>(sessions(), { now: () => 0 })
+    const store = createSessionStore<Record<string, unknown>>(await sessions(), { now: () => 0 })
     await set(store, 'the-session-id', { signedIn: true })
     await new Promise<void>((resolve) => store.destroy('the-session-id', () => resolve()))
     expect(await get(store, 'the-session-id')).toBeNull()

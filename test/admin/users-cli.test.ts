@@ -25,7 +25,7 @@ describe('npm run users', () => {
     const made = await users(['create-admin', 'Jane@Example.org', 'Jane', 'Smith'], 'a long walk by the river wye\n')
     expect(made).toMatchObject({ code: 0, err: '' })
     expect(made.out).toContain('Made jane@example.org an admin.')
-    const storage = openStorage({ dataDir, secret: 'unused-because-the-key-file-exists-now!!' })
+    const storage = await openStorage({ dataDir, secret: 'unused-because-the-key-file-exists-now!!' })
     try {
       const a = await storage.accounts.findByEmail('jane@example.org')
       expect(a).toMatchObject({ name: 'Jane Smith', role: 'admin', has_password: true })

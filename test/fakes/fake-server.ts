@@ -26,6 +26,10 @@ export interface Faults {
   hangNext (n: number, phase?: 'headers' | 'body'): void
   /** Answer every request after this many milliseconds (0: at once). */
   delayMs: number
+  /** Answer every n-th request (counting from the first) with 503 instead of handling it (0: never). */
+  failEvery: number
+  /** How many requests `failEvery` has failed. */
+  readonly failedByRatio: number
   /** Stop listening, keeping the URL: the next requests meet "connection refused". */
   refuseConnections (): Promise<void>
 }
@@ -42,10 +46,13 @@ export async function startFakeServer (handle: (req: RecordedRequest) => Reply, 
   const requests: RecordedRequest[] = []
   let fail = { n: 0, status: 503 }
   const hangs: Array<'headers' | 'body'> = []
+  let failedByRatio = 0
   const faults: Faults = {
     failNext (n, status = 503) { fail = { n, status } },
     hangNext (n, phase = 'headers') { for (let i = 0; i < n; i++) hangs.push(phase) },
     delayMs: 0,
+    failEvery: 0,
+    get failedByRatio () { return failedByRatio },
     refuseConnections: () => close(),
   }
 
@@ -72,7 +79,11 @@ export async function startFakeServer (handle: (req: RecordedRequest) => Reply, 
         res.write('{"data":')
         return
       }
-      const reply = fail.n > 0 ? (fail.n--, { status: fail.status, body: 'Service Unavailable', contentType: 'text/plain' }) : handle(recorded)
+      const byRatio = faults.failEvery > 0 && requests.length % faults.failEvery === 0
+      if (byRatio) failedByRatio++
+      const reply = fail.n > 0
+        ? (fail.n--, { status: fail.status, body: 'Service Unavailable', contentType: 'text/plain' })
+        : byRatio ? { status: 503, body: 'Service Unavailable', contentType: 'text/plain' } : handle(recorded)
       if (faults.delayMs > 0) setTimeout(() => send(res, reply), faults.delayMs)
       else send(res, reply)
     })

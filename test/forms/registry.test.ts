@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFormRegistry } from '../../src/forms/registry.js'
+import { fileFormSource, makeFromExamples } from '../../src/forms/source.js'
 import { EXAMPLES_DIR } from '../../src/paths.js'
 import { StartupError } from '../../src/startup-error.js'
 import { tempDir } from '../helpers/app.js'
@@ -20,13 +21,20 @@ function quietLog (): { lines: string[], info: (o: object, m?: string) => void, 
   return { lines, info: push, warn: push, error: push }
 }
 
+/** What the app does at start with FORMS_DIR's files (src/app.ts): the default folder made from the examples, then loaded. */
+async function start (formsDir: string, log: ReturnType<typeof quietLog>, fromExamples = false) {
+  if (fromExamples) await makeFromExamples(formsDir, log)
+  const history = new Proxy({}, { get: () => { throw new Error('loading forms never touches their history') } })
+  return createFormRegistry(fileFormSource({ dir: formsDir, history: history as never }), log)
+}
+
 describe('the forms folder', () => {
   it('is made from examples/forms at first start, with every example form live', async () => {
     const parent = tempDir('rf-first-start-')
     dirs.push(parent)
     const formsDir = path.join(parent, 'forms')
     const log = quietLog()
-    const registry = await createFormRegistry(formsDir, log, { fromExamples: true })
+    const registry = await start(formsDir, log, true)
     expect(readdirSync(formsDir).sort()).toEqual(readdirSync(EXAMPLES_DIR).sort())
     const exampleIds = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort()
     expect(registry.list().map((f) => f.definition.id).sort()).toEqual(exampleIds)
@@ -39,12 +47,12 @@ describe('the forms folder', () => {
     const parent = tempDir('rf-second-start-')
     dirs.push(parent)
     const formsDir = path.join(parent, 'forms')
-    await createFormRegistry(formsDir, quietLog(), { fromExamples: true })
+    await start(formsDir, quietLog(), true)
     const file = path.join(formsDir, 'carers-referral.yaml')
     const edited = readFileSync(file, 'utf8').replace(/^title: .*$/m, 'title: Edited by staff')
     writeFileSync(file, edited)
     rmSync(path.join(formsDir, 'professional-referral.yaml'))
-    const registry = await createFormRegistry(formsDir, quietLog(), { fromExamples: true })
+    const registry = await start(formsDir, quietLog(), true)
     expect(readFileSync(file, 'utf8')).toBe(edited)
     expect(registry.list().map((f) => f.definition.id)).toEqual(['carers-referral'])
     expect(registry.get('carers-referral')?.definition.title).toBe('Edited by staff')
@@ -54,7 +62,7 @@ describe('the forms folder', () => {
     const parent = tempDir('rf-missing-')
     dirs.push(parent)
     const formsDir = path.join(parent, 'typo')
-    const err = await createFormRegistry(formsDir, quietLog()).catch((e: unknown) => e)
+    const err = await start(formsDir, quietLog()).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StartupError)
     expect((err as Error).message).toContain(`the folder ${formsDir} does not exist`)
     expect(existsSync(formsDir)).toBe(false)

@@ -41,7 +41,7 @@ describe('the flusher (one fsync at a time, paced)', () => {
    */
   async function recordingFlusher (minGapMs: number, holdMs = 30) {
     const dir = tempDir()
-    const store = openStorage({ dataDir: dir, secret: SECRET })
+    const store = await openStorage({ dataDir: dir, secret: SECRET })
     stores.push(store)
     await store.submissions.insertMany([submission(0)], Date.now()) // the -wal file exists from here
     const file = path.join(dir, `${DATABASE_FILE}-wal`)
@@ -97,15 +97,15 @@ describe('the flusher (one fsync at a time, paced)', () => {
 describe('a batch of submissions', () => {
   const stores: Storage[] = []
   afterEach(async () => { for (const s of stores.splice(0)) await s.close() })
-  const opened = (dir = tempDir()) => {
-    const store = openStorage({ dataDir: dir, secret: SECRET })
+  const opened = async (dir = tempDir()) => {
+    const store = await openStorage({ dataDir: dir, secret: SECRET })
     stores.push(store)
     return store
   }
 
   it('stores every submission of one turn in one transaction, each with its own reference', async () => {
     const dir = tempDir()
-    const store = opened(dir)
+    const store = await opened(dir)
     const now = Date.now()
     const results = await Promise.all(Array.from({ length: 25 }, (_, n) =>
       store.submissions.insertOnce(submission(n), now, { nonce: `nonce-${n}`, nonceExpiresAt: now + 60_000 })))
@@ -119,7 +119,7 @@ describe('a batch of submissions', () => {
 
   it('stores a token used twice in the same batch once: the second gets the first one\'s reference', async () => {
     const dir = tempDir()
-    const store = opened(dir)
+    const store = await opened(dir)
     const now = Date.now()
     const [first, second] = await Promise.all([0, 1].map((n) =>
       store.submissions.insertOnce(submission(n), now, { nonce: 'same-nonce', nonceExpiresAt: now + 60_000 })))
@@ -130,7 +130,7 @@ describe('a batch of submissions', () => {
 
   it('fails only the request whose insert failed, and stores the others of its batch', async () => {
     const dir = tempDir()
-    opened(dir)
+    await opened(dir)
     const db = new Database(path.join(dir, DATABASE_FILE))
     const insert = db.prepare('INSERT INTO used_tokens (nonce, reference, expires_at) VALUES (?, ?, ?)')
     let calls = 0

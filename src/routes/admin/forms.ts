@@ -61,7 +61,7 @@ export async function renderEditor (reply: FastifyReply, ctx: AdminContext, id: 
     checked: s.checked === true && problems.length === 0,
     message: s.message,
     writable: await ctx.editor.writable(),
-    formsDir: ctx.editor.dir,
+    formsDir: reply.server.services.config.formsDir,
     rows: Math.min(60, Math.max(15, s.text.split('\n').length + 2)),
   }, status)
 }
@@ -82,7 +82,7 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
       return { file, editable: FORM_ID_PATTERN.test(id) && file.endsWith('.yaml'), id, problems }
     })
     return renderPage(reply, ctx, 'forms', {
-      pageTitle: 'Forms', section: 'forms', live, broken, writable: await ctx.editor.writable(), formsDir: ctx.editor.dir,
+      pageTitle: 'Forms', section: 'forms', live, broken, writable: await ctx.editor.writable(), formsDir: config.formsDir,
     })
   })
 

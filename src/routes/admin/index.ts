@@ -18,6 +18,7 @@ import { createAuditLog, staffActor } from '../../admin/audit.js'
 import type { ConnectionTest, DestinationType } from '../../admin/connections.js'
 import { actorOf, can, homeOf, ROLE_LABELS, type Permission, type Staff } from '../../admin/roles.js'
 import { createFormEditor, FORM_ID_PATTERN } from '../../admin/form-editor.js'
+import { isUnavailable } from '../../storage/index.js'
 import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../admin/session-store.js'
 import accountRoutes, { REQUIRE_2FA, TWO_FACTOR_PATH } from './accounts.js'
 import ssoRoutes from './sso.js'
@@ -34,8 +35,6 @@ import signInRoutes, { SIGN_IN_PATH, signInUrl } from './sign-in.js'
 export interface AdminOptions {
   /** At least 32 characters: signs the session cookie (derived from SECRET_KEY by the app). */
   sessionSecret: string
-  /** Whether FORMS_DIR can be written (default: fs.access W_OK). */
-  formsWritable?: (() => Promise<boolean>) | undefined
 }
 
 declare module 'fastify' {
@@ -81,7 +80,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   const ctx: AdminContext = {
     config,
     sessionSecret: opts.sessionSecret,
-    editor: createFormEditor({ dir: config.formsDir, registry: forms, history: storage.formHistory, now: () => now().getTime(), writable: opts.formsWritable }),
+    editor: createFormEditor({ source: app.services.formSource, registry: forms, history: storage.formHistory, now: () => now().getTime() }),
     audit: createAuditLog(storage.audit, () => now().getTime()),
     deliveries: storage.deliveries,
     accounts: storage.accounts,
@@ -195,6 +194,12 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     if (status >= 400 && status < 500) {
       req.log.info({ status, code: err.code }, 'Staff request refused')
       return renderMessage(reply, ctx, status, 'Sorry, we could not read that', ['Go back and try again.'])
+    }
+    if (isUnavailable(err)) {
+      req.log.error({ url: req.url.split('?')[0] }, 'The database did not answer: the staff page was not shown (try again in a minute)')
+      return renderMessage(reply.header('retry-after', '60'), ctx, 503, 'The database is not answering just now', [
+        'Nothing has been lost: referrals already received are kept. Wait a minute, then try again. If this lasts, tell whoever runs the server that the database is not answering.',
+      ])
     }
     req.log.error({ err }, 'Unexpected error on a staff page')
     return renderMessage(reply, ctx, 500, 'Sorry, something went wrong', ['There is a problem on our side. Try again in a few minutes.'])
