@@ -1,22 +1,13 @@
 /**
  * Entry point: read the environment (and `.env`, real environment winning), build the app, listen,
- * and close everything on SIGTERM/SIGINT. The only file that reads process.env or listens.
+ * and close everything on SIGTERM/SIGINT. The only file that listens.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { parseEnv } from 'node:util'
 import type { Logger } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import { environment } from './environment.js'
 import { InstanceLockedError } from './outbox/instance-lock.js'
-import { ROOT_DIR } from './paths.js'
 import { StartupError } from './startup-error.js'
-
-function environment (): Record<string, string | undefined> {
-  const file = path.join(ROOT_DIR, '.env')
-  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {}
-  return { ...fromFile, ...process.env }
-}
 
 /** Mistakes in the setup, said in plain words (their messages are written for whoever runs the server). */
 const isSetupMistake = (err: unknown): err is Error => err instanceof ConfigError || err instanceof StartupError || err instanceof InstanceLockedError

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIG_MESSAGES } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { cleanEnv, ROOT } from './helpers/child-server.js'
+import { TEST_DATABASE_URL } from './helpers/postgres.js'
 
 const OUT = '.dist-startup-test'
 const start = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start.trim().split(/\s+/) as string[]
@@ -114,4 +115,16 @@ describe('npm start with a mistake in the setup', () => {
       await new Promise((resolve) => first.on('close', resolve))
     }
   })
+
+  it('says PostgreSQL does not answer, or has no such database, without the password in DATABASE_URL', async () => {
+    const key = { SECRET_KEY: 'a-secret-every-server-of-this-test-shares!' }
+    await expectOneSentence({ ...key, DATABASE_URL: 'postgres://forms:pa55word@127.0.0.1:1/referrals' },
+      'DATABASE_URL: PostgreSQL at 127.0.0.1:1 does not answer; start it, or check the host and port in DATABASE_URL')
+    const server = new URL(TEST_DATABASE_URL)
+    server.pathname = '/no_such_database_here'
+    await expectOneSentence({ ...key, DATABASE_URL: server.toString() },
+      `DATABASE_URL: the database "no_such_database_here" does not exist at ${server.hostname}:${server.port || '5432'}; create it (createdb no_such_database_here) or correct DATABASE_URL`)
+    await expectOneSentence({ DATABASE_URL: TEST_DATABASE_URL },
+      'SECRET_KEY must be set when DATABASE_URL is: every server sharing the database needs the same key (make one with: openssl rand -base64 32, and keep a copy safe)')
+  }, 60_000)
 })

@@ -1,22 +1,15 @@
 /**
  * `npm run outbox -- list [state]|show <ref>|retry <ref>`: the outbox from a terminal. Reads the same
- * DATA_DIR as the server (SQLite in WAL mode lets both open it at once). `show` prints delivery facts
+ * storage as the server (DATA_DIR: SQLite in WAL mode lets both open it at once; or DATABASE_URL). `show` prints delivery facts
  * and the attempt history, not the answers: personal data stays in the database, encrypted, and is
  * shown only where staff sign in.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { parseEnv } from 'node:util'
-import { loadConfig } from '../config.js'
 import { deliveryState } from '../outbox/delivery-state.js'
 import { readReference } from '../outbox/reference.js'
-import { ROOT_DIR } from '../paths.js'
-import { resolveSecretKey } from '../security/secret-key.js'
-import { openStorage, type SubmissionRecord } from '../storage/index.js'
+import { openConfigured } from '../environment.js'
+import type { SubmissionRecord } from '../storage/index.js'
 
-const envFile = path.join(ROOT_DIR, '.env')
-const config = loadConfig({ ...(existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {}), ...process.env })
-const storage = await openStorage({ dataDir: config.dataDir, secret: resolveSecretKey(config.secretKey, config.dataDir), databaseUrl: config.databaseUrl })
+const { storage } = await openConfigured()
 const [command, arg] = process.argv.slice(2)
 const time = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19))
 

@@ -5,17 +5,12 @@
  * then signs in on the staff pages and invites everyone else. `npm run users -- list` lists accounts.
  * Once an account exists, the shared ADMIN_PASSWORD no longer opens the staff pages.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { parseEnv } from 'node:util'
 import { hashPassword, passwordProblem } from '../admin/passwords.js'
 import { ROLE_LABELS } from '../admin/roles.js'
-import { ConfigError, loadConfig } from '../config.js'
-import { ROOT_DIR } from '../paths.js'
-import { resolveSecretKey } from '../security/secret-key.js'
+import { ConfigError } from '../config.js'
+import { openConfigured } from '../environment.js'
 import { StartupError } from '../startup-error.js'
-import { openStorage } from '../storage/index.js'
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$/
 
@@ -36,9 +31,7 @@ async function readPassword (prompt: string): Promise<string> {
 }
 
 async function main (): Promise<number> {
-  const envFile = path.join(ROOT_DIR, '.env')
-  const config = loadConfig({ ...(existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {}), ...process.env })
-  const storage = await openStorage({ dataDir: config.dataDir, secret: resolveSecretKey(config.secretKey, config.dataDir), databaseUrl: config.databaseUrl })
+  const { config, storage } = await openConfigured()
   try {
     const [command, emailArg, ...nameWords] = process.argv.slice(2)
     if (command === 'list') {
