@@ -9,7 +9,8 @@
  * - **A delay that grows per account** (not a lock, which anyone could trigger to keep staff out):
  *   after FREE_FAILURES wrong passwords in a row, each further try must wait 1 s, 2 s, 4 s… up to
  *   MAX_DELAY_MS after the last one; a right password starts the count again. And an overall cap on
- *   wrong passwords per hour, whatever the account or address. Kept in memory, per server.
+ *   wrong passwords per hour, whatever the account or address. Kept in memory, per server: with
+ *   several servers (PostgreSQL) each counts its own (README: what is per server).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
@@ -50,6 +51,8 @@ export const MAX_DELAY_MS = 15 * 60 * 1000
 /** Wrong passwords per hour, all accounts and addresses together, before every sign-in waits. */
 export const FAILURES_PER_HOUR = 100
 const HOUR = 60 * 60 * 1000
+/** Wrong passwords older than this are forgotten (MAX_DELAY_MS is long past by then). */
+const FORGET_AFTER_MS = 24 * HOUR
 
 export interface SignInThrottle {
   /** How long this account must wait before its next try is looked at; 0: now. */
@@ -71,6 +74,8 @@ export function createSignInThrottle (): SignInThrottle {
       return Math.max(0, a.lastAt + delay - now)
     },
     failed (account, now) {
+      // An account quiet for a day starts again, so the map holds at most a day of names.
+      for (const [name, v] of accounts) if (now - v.lastAt > FORGET_AFTER_MS) accounts.delete(name)
       const a = accounts.get(account) ?? { failures: 0, lastAt: now }
       accounts.set(account, { failures: a.failures + 1, lastAt: now })
       recent.push(now)
