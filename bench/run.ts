@@ -4,7 +4,8 @@
  * document on stdout. `-- --smoke`: every row in a second or two with small counts (for the test
  * suite: proves the bench runs, says nothing about the targets). `-- --profile DIR`: our servers
  * write V8 CPU profiles (--cpu-prof) into DIR. `-- --scaling`: the cost study by form size and
- * outbox backlog instead (bench/scaling.ts). Progress goes to stderr.
+ * outbox backlog instead (bench/scaling.ts). `-- --no-postgres`: without the PostgreSQL rows (they
+ * need a server: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else 127.0.0.1:5432). Progress goes to stderr.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +15,7 @@ import Database from 'better-sqlite3'
 import { DATABASE_FILE } from '../src/storage/sqlite/index.js'
 import { load, merge, type LoadResult } from './load.js'
 import { fixedRow, fsyncMs, json, machine, ratioRow, table, type Row } from './report.js'
+import { benchDatabase, type BenchDatabase } from './postgres.js'
 import { runScaling } from './scaling.js'
 import { seedWaiting } from './seed.js'
 import { buildOurs, ROOT, rssMb, startBare, startFakeCrm, startOurs, type Child } from './servers.js'
@@ -24,6 +26,7 @@ const asJson = args.includes('--json')
 const smoke = args.includes('--smoke')
 const profileAt = args.indexOf('--profile')
 const profileDir = profileAt >= 0 ? path.resolve(args[profileAt + 1] ?? 'profiles') : undefined
+const withPostgres = !args.includes('--no-postgres')
 
 /** Seconds per measured run, seconds of warm-up before it, connections, and the counts of the drain and RSS rows. */
 const plan = smoke
@@ -40,8 +43,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'rf-bench-'))
 const children: Child[] = []
 const nodeFlags = profileDir ? (mkdirSync(profileDir, { recursive: true }), ['--cpu-prof', '--cpu-prof-dir', profileDir]) : []
 
-async function ours (name: string, crm: Child, dataDir = path.join(work, name)): Promise<Child> {
-  const c = await startOurs(name, work, { dataDir, crmUrl: crm.url, nodeFlags })
+async function ours (name: string, crm: Child, dataDir = path.join(work, name), databaseUrl?: string): Promise<Child> {
+  const c = await startOurs(name, work, { dataDir, crmUrl: crm.url, nodeFlags, ...(databaseUrl !== undefined && { databaseUrl }) })
   children.push(c)
   return c
 }
@@ -123,6 +126,58 @@ function deliveredCount (dataDir: string): number {
   }
 }
 
+async function openBenchDatabase (name: string): Promise<BenchDatabase> {
+  const db = await benchDatabase(name)
+  if (typeof db === 'string') throw new Error(`The PostgreSQL rows need a server: ${db}. Set BENCH_DATABASE_URL, or run with -- --no-postgres`)
+  return db
+}
+
+async function untilNoneWaiting (db: BenchDatabase): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while ((await db.counts()).waiting > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
+/** POSTs to a server of ours on PostgreSQL and to bare Fastify, in turns, each of ours followed by its drain. */
+async function postgresPosts (bare: Child, crm: Child): Promise<{ bare: LoadResult, ours: LoadResult }> {
+  const db = await openBenchDatabase('post')
+  try {
+    const server = await ours('ours-postgres', crm, path.join(work, 'ours-postgres'), db.url)
+    await post(server.url, { duration: plan.warmup })
+    await untilNoneWaiting(db)
+    const bareRuns: LoadResult[] = []
+    const pgRuns: LoadResult[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRuns.push(await post(bare.url, { duration: plan.seconds / ROUNDS }))
+      pgRuns.push(await post(server.url, { duration: plan.seconds / ROUNDS }))
+      await untilNoneWaiting(db)
+    }
+    await stop(server)
+    return { bare: report('POST bare Fastify (PostgreSQL turns)', merge(bareRuns)), ours: report('POST ours, PostgreSQL', merge(pgRuns)) }
+  } finally {
+    await db.drop()
+  }
+}
+
+/** A backlog queued in PostgreSQL, drained by `count` servers started together. */
+async function postgresDrain (count: number, crm: Child): Promise<{ perSecond: number, seconds: number }> {
+  const db = await openBenchDatabase(`drain${count}`)
+  try {
+    await seedWaiting(path.join(work, 'unused'), FORMS_DIR, plan.drain, Date.now(), db.url)
+    const servers = await Promise.all(Array.from({ length: count }, (_, i) => ours(`ours-postgres-drain-${count}-${i}`, crm, path.join(work, `pg-drain-${count}-${i}`), db.url)))
+    const deadline = Date.now() + (smoke ? 30_000 : 120_000)
+    while ((await db.counts()).delivered < plan.drain) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL drain with ${count} server(s): only ${(await db.counts()).delivered} of ${plan.drain} delivered in time`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const perSecond = await db.drainRate(plan.drain)
+    say(`PostgreSQL drain, ${count} server(s): ${Math.round(perSecond)}/s`)
+    await stop(...servers)
+    return { perSecond, seconds: plan.drain / perSecond }
+  } finally {
+    await db.drop()
+  }
+}
+
 async function main (): Promise<Row[]> {
   const rows: Row[] = []
   const instantCrm = await startFakeCrm('crm-instant', work, 0)
@@ -164,6 +219,8 @@ async function main (): Promise<Row[]> {
     await drained(mainDir)
     slowRuns.push(await post(slow.url, { duration: plan.seconds / ROUNDS }))
   }
+  // The same POST with everything in PostgreSQL (DATABASE_URL), in turns with bare Fastify again.
+  const pgPost: { bare: LoadResult, ours: LoadResult } | undefined = withPostgres ? await postgresPosts(bare, instantCrm) : undefined
   await stop(bare)
   const postBare = report('POST bare Fastify', merge(bareRuns))
   const postOurs = report('POST ours, instant CRM', merge(instantRuns))
@@ -175,6 +232,11 @@ async function main (): Promise<Row[]> {
   rows.push(ratioRow('POST p99, CRM answering after 5 s', 'ms', postSlow.p99, postOurs.p99, { atMost: 1.1 },
     `in turns with the instant-CRM runs, worker running (deliveries take ${SLOW_CRM_MS / 1000} s); limit: p99 of the instant-CRM runs`))
   await stop(slowCrm, slow, main)
+  if (pgPost) {
+    rows.push(ratioRow('POST valid submission, PostgreSQL', 'req/s', pgPost.ours.rps, pgPost.bare.rps, { atLeast: 0.18 },
+      'as the SQLite row, with DATABASE_URL (a local PostgreSQL); limit: bare Fastify in turns with it; target: the SQLite ratio of earlier rounds'))
+    rows.push(fixedRow(`POST p99 at ${plan.connections} connections, PostgreSQL`, 'ms', pgPost.ours.p99, 50, 'atMost', 'same runs as the row above'))
+  }
 
   // Row 4: a backlog queued while the CRM was away, drained when the server starts.
   const drainDir = path.join(work, 'drain')
@@ -185,6 +247,13 @@ async function main (): Promise<Row[]> {
   rows.push(fixedRow('Outbox drain to a local fake CRM', 'deliveries/s', drain.perSecond, 200, 'atLeast',
     `${plan.drain.toLocaleString('en-GB')} queued before start, ${drain.seconds.toFixed(1)} s`))
   await stop(drainer)
+  if (withPostgres) {
+    for (const servers of [1, 2]) {
+      const rate = await postgresDrain(servers, instantCrm)
+      rows.push(fixedRow(`Outbox drain, PostgreSQL, ${servers} server${servers > 1 ? 's' : ''}`, 'deliveries/s', rate.perSecond, 200, 'atLeast',
+        `${plan.drain.toLocaleString('en-GB')} queued before start, ${rate.seconds.toFixed(1)} s, ${servers === 1 ? 'one server' : 'two servers sharing the outbox'}`))
+    }
+  }
 
   rows.push(fixedRow('Page weight, HTML + CSS + JS gzipped', 'KB', weight.kb, 20, 'atMost', weight.detail))
 

@@ -32,10 +32,10 @@ export async function checkedSubmission (formsDir: string, n: number, formId = F
   }
 }
 
-/** Stores `count` waiting submissions (due now, or at `dueAt`) in `dataDir`. */
-export async function seedWaiting (dataDir: string, formsDir: string, count: number, dueAt = Date.now()): Promise<void> {
+/** Stores `count` waiting submissions (due now, or at `dueAt`) in `dataDir` (or the PostgreSQL database of `databaseUrl`). */
+export async function seedWaiting (dataDir: string, formsDir: string, count: number, dueAt = Date.now(), databaseUrl?: string): Promise<void> {
   const s = await checkedSubmission(formsDir, 0)
-  const storage = await openStorage({ dataDir, secret: BENCH_SECRET })
+  const storage = await openStorage({ dataDir, secret: BENCH_SECRET, databaseUrl })
   try {
     await storage.submissions.insertMany(Array.from({ length: count }, () => s), dueAt)
   } finally {

@@ -67,7 +67,7 @@ async function startChild (name: string, entry: string, args: string[], env: Rec
 function baseEnv (): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(CHARITYLOG_|LAMPLIGHT_|RETRY_|RETENTION_|SECRET_KEY|DATA_DIR|FORMS_DIR|PORT|HOST|PUBLIC_URL|LOG_LEVEL|ADMIN_|TRUST_PROXY|MIN_FILL)/.test(k)) out[k] = v
+    if (v !== undefined && !/^(CHARITYLOG_|LAMPLIGHT_|RETRY_|RETENTION_|SECRET_KEY|DATA_DIR|FORMS_DIR|PORT|HOST|PUBLIC_URL|LOG_LEVEL|ADMIN_|TRUST_PROXY|MIN_FILL|DATABASE_URL|CRM_)/.test(k)) out[k] = v
   }
   return out
 }
@@ -92,6 +92,8 @@ export interface OursOptions {
   dataDir: string
   crmUrl: string
   formsDir?: string
+  /** PostgreSQL instead of SQLite in dataDir. */
+  databaseUrl?: string
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[]
 }
@@ -117,6 +119,7 @@ export function startOurs (name: string, workDir: string, o: OursOptions): Promi
     CHARITYLOG_SOURCE_KEY: FAKE_CHARITYLOG_KEYS.sourceKey,
     CHARITYLOG_ORG_KEY: FAKE_CHARITYLOG_KEYS.orgKey,
     CHARITYLOG_USER_KEY: FAKE_CHARITYLOG_KEYS.userKey,
+    ...(o.databaseUrl !== undefined && { DATABASE_URL: o.databaseUrl }),
   }, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, workDir, [...start.nodeFlags, ...o.nodeFlags ?? []])
 }
 

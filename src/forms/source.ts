@@ -123,17 +123,18 @@ export function databaseFormSource (forms: FormStore): FormSource {
 const IMPORTED = 'forms.imported_at'
 
 /**
- * At the first start on a database, FORMS_DIR's `*.yaml` files (the shipped examples when FORMS_DIR
- * is the default and does not exist) become its forms, broken ones too (so staff can mend them on the
+ * At the first start on a database, FORMS_DIR's `*.yaml` files (the shipped examples, read where they
+ * are, when FORMS_DIR is the default and does not exist) become its forms, broken ones too (so staff can mend them on the
  * staff pages). Once only: after that the database is the forms' home, and FORMS_DIR is not read.
  * Two servers starting at once import each form once (a form is only added where none exists).
  */
 export async function importFiles (dir: string, forms: FormStore, settings: SettingsStore, log: Logger, o: { fromExamples: boolean, now: number }): Promise<number> {
   if (await settings.get(IMPORTED) !== undefined) return 0
-  if (o.fromExamples) await makeFromExamples(dir, log)
+  // The default folder, not made yet: the examples themselves (nothing is written to the disk).
+  const from = o.fromExamples && !(await stat(dir).then(() => true, () => false)) ? EXAMPLES_DIR : dir
   let imported = 0
-  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()) {
-    const file = path.join(dir, name)
+  for (const name of (await readdir(from)).filter((n) => n.endsWith('.yaml')).sort()) {
+    const file = path.join(from, name)
     const id = name.slice(0, -'.yaml'.length)
     if (!FORM_ID_PATTERN.test(id)) {
       log.error({ file: name }, `Not imported: ${name} is not a form's name (lower-case letters, digits and hyphens, then .yaml)`)
@@ -144,11 +145,11 @@ export async function importFiles (dir: string, forms: FormStore, settings: Sett
       continue
     }
     const text = await readFile(file, 'utf8')
-    const r = await forms.put({ id, text, hash: textHash(text), base: undefined, at: o.now, by: `imported from ${dir}` })
+    const r = await forms.put({ id, text, hash: textHash(text), base: undefined, at: o.now, by: `imported from ${from}` })
     if (r.ok) imported++
   }
   await settings.set(IMPORTED, String(o.now))
-  log.info({ forms: imported }, `Imported ${imported} form(s) from ${dir} into the database: from now on the forms live there (npm run forms:export writes them out as files)`)
+  log.info({ forms: imported }, `Imported ${imported} form(s) from ${from} into the database: from now on the forms live there (npm run forms:export writes them out as files)`)
   return imported
 }
 

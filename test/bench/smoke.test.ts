@@ -14,7 +14,11 @@ const ROWS = [
   /^POST valid submission$/,
   /^POST p99 at 50 connections$/,
   /^POST p99, CRM answering after 5 s$/,
+  /^POST valid submission, PostgreSQL$/,
+  /^POST p99 at 50 connections, PostgreSQL$/,
   /^Outbox drain to a local fake CRM$/,
+  /^Outbox drain, PostgreSQL, 1 server$/,
+  /^Outbox drain, PostgreSQL, 2 servers$/,
   /^Page weight, HTML \+ CSS \+ JS gzipped$/,
   /^RSS after [\d,]+ submissions$/,
 ]

@@ -32,36 +32,35 @@ export function createPostgresOutbox (c: PostgresConnections, sealer: Sealer): O
       return claimed.sort((a, b) => a.next_attempt_at! - b.next_attempt_at! || a.id - b.id)
     },
     async record ({ id, reference }, outcome, startedAt, now, retryAt, maxAttempts) {
-      await c.transaction(async (client) => {
-        switch (outcome.kind) {
-          case 'delivered':
-            await client.query(`UPDATE submissions SET delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
-              last_error = NULL, held_reason = NULL, crm_ids = $3, crm_response = $4 WHERE id = $1`, [id, now, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw)])
-            break
-          case 'partly_delivered':
-            await client.query(`UPDATE submissions SET partly_delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
-              last_error = $3, crm_ids = $4, crm_response = $5 WHERE id = $1`, [id, now, outcome.reason, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw)])
-            break
-          case 'retry':
-            await client.query(`UPDATE submissions SET attempts = attempts + 1, lease_until = NULL, last_error = $3,
-              next_attempt_at = CASE WHEN attempts + 1 >= $4 THEN NULL ELSE $5::bigint END,
-              failed_at = CASE WHEN attempts + 1 >= $4 THEN $2::bigint ELSE NULL END WHERE id = $1`, [id, now, outcome.reason, maxAttempts, retryAt])
-            break
-          case 'held':
-            await client.query('UPDATE submissions SET held_reason = $2, last_error = $2, lease_until = NULL, next_attempt_at = NULL WHERE id = $1', [id, outcome.reason])
-            break
-          case 'rejected':
-            await client.query(`UPDATE submissions SET attempts = attempts + 1, failed_at = $2, lease_until = NULL, next_attempt_at = NULL,
-              last_error = $3 WHERE id = $1`, [id, now, outcome.reason])
-            break
-          default: {
-            const unexpected: never = outcome
-            throw new Error(`Unexpected outcome: ${JSON.stringify(unexpected)}`)
-          }
+      // The change of state and its attempt in one statement (one round trip, its own transaction).
+      const withAttempt = async (update: string, args: unknown[]) => {
+        const n = args.length
+        await c.pool.query(`WITH changed AS (${update} RETURNING id)
+          INSERT INTO delivery_attempts (submission_id, started_at, finished_at, outcome, detail)
+          SELECT id, $${n + 1}::bigint, $${n + 2}::bigint, $${n + 3}::text, $${n + 4}::text FROM changed`,
+        [...args, startedAt, now, outcome.kind, 'reason' in outcome ? outcome.reason : null])
+      }
+      switch (outcome.kind) {
+        case 'delivered':
+          return withAttempt(`UPDATE submissions SET delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
+            last_error = NULL, held_reason = NULL, crm_ids = $3, crm_response = $4 WHERE id = $1`, [id, now, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw)])
+        case 'partly_delivered':
+          return withAttempt(`UPDATE submissions SET partly_delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
+            last_error = $3, crm_ids = $4, crm_response = $5 WHERE id = $1`, [id, now, outcome.reason, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw)])
+        case 'retry':
+          return withAttempt(`UPDATE submissions SET attempts = attempts + 1, lease_until = NULL, last_error = $3,
+            next_attempt_at = CASE WHEN attempts + 1 >= $4 THEN NULL ELSE $5::bigint END,
+            failed_at = CASE WHEN attempts + 1 >= $4 THEN $2::bigint ELSE NULL END WHERE id = $1`, [id, now, outcome.reason, maxAttempts, retryAt])
+        case 'held':
+          return withAttempt('UPDATE submissions SET held_reason = $2, last_error = $2, lease_until = NULL, next_attempt_at = NULL WHERE id = $1', [id, outcome.reason])
+        case 'rejected':
+          return withAttempt(`UPDATE submissions SET attempts = attempts + 1, failed_at = $2, lease_until = NULL, next_attempt_at = NULL,
+            last_error = $3 WHERE id = $1`, [id, now, outcome.reason])
+        default: {
+          const unexpected: never = outcome
+          throw new Error(`Unexpected outcome: ${JSON.stringify(unexpected)}`)
         }
-        await client.query('INSERT INTO delivery_attempts (submission_id, started_at, finished_at, outcome, detail) VALUES ($1, $2, $3, $4, $5)',
-          [id, startedAt, now, outcome.kind, 'reason' in outcome ? outcome.reason : null])
-      })
+      }
     },
     async saveProgress (id, key, value) {
       await c.pool.query("UPDATE submissions SET progress = coalesce(progress, '{}'::jsonb) || jsonb_build_object($2::text, $3::jsonb) WHERE id = $1",

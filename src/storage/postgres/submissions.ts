@@ -10,6 +10,7 @@ export const RECORD_COLUMNS = `id, reference, form_id, form_hash, destination, c
   purged_at, quarantine_reason, payload IS NOT NULL AS has_personal_data`
 
 const UNIQUE_VIOLATION = '23505'
+const INSERT_COLUMNS = 'reference, form_id, form_hash, destination, payload, answers, created_at, next_attempt_at, quarantined_at, quarantine_reason'
 
 export function createPostgresSubmissions (c: PostgresConnections, sealer: Sealer): SubmissionStore {
   return {
@@ -17,23 +18,25 @@ export function createPostgresSubmissions (c: PostgresConnections, sealer: Seale
       for (let tries = 0; ; tries++) {
         const reference = newReference()
         try {
-          return await c.transaction(async (client) => {
-            if (opts.nonce !== undefined) {
-              // Waits for a transaction spending the same nonce, then finds it spent: one referral per token.
-              const spent = await client.query('INSERT INTO used_tokens (nonce, reference, expires_at) VALUES ($1, $2, $3) ON CONFLICT (nonce) DO NOTHING RETURNING nonce',
-                [opts.nonce, reference, opts.nonceExpiresAt ?? now])
-              if (spent.rowCount === 0) {
-                const { rows } = await client.query<{ reference: string }>('SELECT reference FROM used_tokens WHERE nonce = $1', [opts.nonce])
-                return { reference: rows[0]!.reference, duplicate: true as const }
-              }
-            }
-            const quarantine = opts.quarantineReason ?? null
-            await client.query(`INSERT INTO submissions (reference, form_id, form_hash, destination, payload, answers, created_at, next_attempt_at,
-                quarantined_at, quarantine_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [reference, s.formId, s.formHash, s.destination, sealer.seal(JSON.stringify(s.payload), reference), sealer.seal(JSON.stringify(s.answers), reference),
-              now, quarantine === null ? now : null, quarantine === null ? null : now, quarantine])
+          const quarantine = opts.quarantineReason ?? null
+          const values = [reference, s.formId, s.formHash, s.destination, sealer.seal(JSON.stringify(s.payload), reference), sealer.seal(JSON.stringify(s.answers), reference),
+            now, quarantine === null ? now : null, quarantine === null ? null : now, quarantine]
+          const row = '$1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bytea, $7::bigint, $8::bigint, $9::bigint, $10::text'
+          if (opts.nonce === undefined) {
+            await c.pool.query(`INSERT INTO submissions (${INSERT_COLUMNS}) VALUES (${row})`, values)
             return { reference, duplicate: false as const }
-          })
+          }
+          // One statement, so one round trip and its own transaction: the nonce is spent and the referral
+          // stored together, or neither. A statement spending the same nonce at the same moment is
+          // waited for; then this one finds it spent and stores nothing: one referral per token.
+          const { rows } = await c.pool.query<{ inserted: string | null }>(`WITH spent AS (
+              INSERT INTO used_tokens (nonce, reference, expires_at) VALUES ($11, $1, $12) ON CONFLICT (nonce) DO NOTHING RETURNING nonce
+            ), stored AS (
+              INSERT INTO submissions (${INSERT_COLUMNS}) SELECT ${row} WHERE EXISTS (SELECT 1 FROM spent) RETURNING reference
+            ) SELECT (SELECT reference FROM stored) AS inserted`, [...values, opts.nonce, opts.nonceExpiresAt ?? now])
+          if (rows[0]?.inserted === reference) return { reference, duplicate: false as const }
+          const spentBy = await c.pool.query<{ reference: string }>('SELECT reference FROM used_tokens WHERE nonce = $1', [opts.nonce])
+          return { reference: spentBy.rows[0]!.reference, duplicate: true as const }
         } catch (err) {
           // A clash of references (1 in ~10^12 per pair): draw another. Anything else is real.
           if ((err as { code?: string, constraint?: string }).code !== UNIQUE_VIOLATION || (err as { constraint?: string }).constraint !== 'submissions_reference_key' || tries >= 5) throw err
