@@ -28,7 +28,7 @@ export interface SqliteConnections {
   /** Resolves once every commit made so far, on either connection, is on disk. */
   flush (): Promise<void>
   /** Copies the WAL into the database and truncates it, so no old page image stays behind (best effort). */
-  scrubWal (): void
+  scrubWal (): Promise<void>
   close (): void
 }
 
@@ -65,11 +65,17 @@ export function openSqlite (dataDir: string): SqliteConnections {
     db,
     groupDb,
     flush: flusher?.flush ?? (async () => {}),
-    scrubWal () {
-      try {
-        db.pragma('wal_checkpoint(TRUNCATE)')
-      } catch {
-        // Busy (a long reader): the next purge, or the checkpoint thread, will get there.
+    async scrubWal () {
+      // A reader (the checkpoint thread, the other connection) can keep the checkpoint from finishing:
+      // it then says busy rather than failing. Try again for a few seconds; after that the next purge,
+      // or the checkpoint thread, gets there.
+      for (let i = 0; i < 40; i++) {
+        if (closed) return
+        try {
+          const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>
+          if (r?.busy === 0) return
+        } catch {}
+        await new Promise((resolve) => setTimeout(resolve, 50))
       }
     },
     close () {

@@ -172,7 +172,7 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
       const n = purge(before, now)
       // The old page images stay in the WAL until it is checkpointed and reset: do it now, so the
       // deleted data leaves the files too (the pages themselves are zeroed: secure_delete, connection.ts).
-      if (n > 0) c.scrubWal()
+      if (n > 0) await c.scrubWal()
       return n
     },
     async releaseAllLeases () {
