@@ -3,8 +3,8 @@
  * checked for integrity, while the server keeps running. With DATABASE_URL, PostgreSQL's own pg_dump is the
  * tool (README: Back-ups); this says so.
  */
-import { ConfigError, loadConfig } from '../config.js'
-import { environment } from '../environment.js'
+import { loadConfig } from '../config.js'
+import { environment, runCli } from '../environment.js'
 import { SECRET_FILE } from '../security/secret-key.js'
 import { backupSqlite } from '../storage/sqlite/backup.js'
 
@@ -25,7 +25,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : (err as Error).message)
-  process.exit(1)
-})
+runCli(main, [Error])

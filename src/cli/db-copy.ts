@@ -5,10 +5,9 @@
  * DATABASE_URL. The server may keep running during the copy; referrals that arrive after it are not
  * in the copy, so stop it first for the move itself.
  */
-import { ConfigError, loadConfig } from '../config.js'
-import { environment } from '../environment.js'
+import { loadConfig } from '../config.js'
+import { environment, runCli } from '../environment.js'
 import { resolveSecretKey, SECRET_FILE } from '../security/secret-key.js'
-import { StartupError } from '../startup-error.js'
 import { postgresStartupError } from '../storage/index.js'
 import { copySqliteToPostgres, CopyRefused } from '../storage/copy.js'
 import { isUnavailable } from '../storage/errors.js'
@@ -38,7 +37,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err instanceof ConfigError || err instanceof StartupError || err instanceof CopyRefused ? err.message : err)
-  process.exit(1)
-})
+runCli(main, [CopyRefused])

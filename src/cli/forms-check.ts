@@ -21,8 +21,7 @@ const dir = process.argv[2] ?? env.FORMS_DIR ?? (existsSync(DEFAULT_FORMS_DIR) ?
 let result: FormsDirResult
 try {
   if (fromDatabase) {
-    loadConfig(env) // its sentence, before anything else, if a setting is wrong
-    const { storage } = await openConfigured()
+    const { storage } = await openConfigured(loadConfig(env)) // a wrong setting is said before anything else
     console.log('Checking the forms in the database (DATABASE_URL)')
     result = await databaseFormSource(storage.forms).load()
     await storage.close()

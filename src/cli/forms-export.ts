@@ -6,9 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError } from '../config.js'
-import { openConfigured } from '../environment.js'
-import { StartupError } from '../startup-error.js'
+import { openConfigured, runCli } from '../environment.js'
 
 async function main (): Promise<number> {
   const args = process.argv.slice(2)
@@ -45,7 +43,4 @@ async function main (): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err instanceof ConfigError || err instanceof StartupError ? err.message : err)
-  process.exit(1)
-})
+runCli(main)

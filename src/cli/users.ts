@@ -8,9 +8,7 @@
 import { createInterface } from 'node:readline'
 import { hashPassword, passwordProblem } from '../admin/passwords.js'
 import { ROLE_LABELS } from '../admin/roles.js'
-import { ConfigError } from '../config.js'
-import { openConfigured } from '../environment.js'
-import { StartupError } from '../startup-error.js'
+import { openConfigured, runCli } from '../environment.js'
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$/
 
@@ -74,7 +72,4 @@ async function main (): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err instanceof ConfigError || err instanceof StartupError ? err.message : err)
-  process.exit(1)
-})
+runCli(main)

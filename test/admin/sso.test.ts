@@ -4,19 +4,11 @@
  * Caseworker for an allowed domain; and each refusal (no account, unverified email, a tampered or
  * stale answer, a disabled account) as a clear page, changing nothing, in the audit log.
  */
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sqliteOf } from '../helpers/sqlite.js'
 import { signInThrough, startProvider, type TestProvider } from '../helpers/oidc.js'
 import { addAccount, buildAdminApp, Staff, type AdminTestApp } from './helpers.js'
-
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const { port } = s.address() as { port: number }
-  await new Promise((resolve) => s.close(resolve))
-  return port
-}
+import { freePort } from '../helpers/net.js'
 
 const PEOPLE = {
   jane: { email: 'Jane@Example.org', name: 'Jane Smith' },

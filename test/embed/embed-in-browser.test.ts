@@ -8,13 +8,14 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { QUICK_EXIT_URL } from '../../src/forms/view-model.js'
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js'
 import { formatViolations, launchBrowser, newContext, runAxe } from '../helpers/browser.js'
+import { freePort } from '../helpers/net.js'
 
 const TITLE_A = 'Ask us for support'
 const TITLE_B = 'Tell us about a young carer'
@@ -29,14 +30,6 @@ const servers: Server[] = []
 let browser: Browser
 let context: BrowserContext
 let page: Page
-
-async function freePort (): Promise<number> {
-  const probe = createNetServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as AddressInfo).port
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
-}
 
 /** A static site: path → HTML. Listening on 127.0.0.1, visited as http://localhost:PORT. */
 async function hostSite (pages: (origin: string) => Record<string, string>): Promise<string> {

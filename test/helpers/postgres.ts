@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { freePort } from './net.js'
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 /** The SECRET_KEY every server of a test shares (with DATABASE_URL it must be set). */
@@ -53,14 +53,6 @@ function binDir (): string {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : []
   if (versions.length === 0) throw new Error('PostgreSQL\'s programs (initdb, pg_ctl) are not installed: .ci/run installs them')
   return `/usr/lib/postgresql/${versions[0]}/bin`
-}
-
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const { port } = s.address() as { port: number }
-  await new Promise((resolve) => s.close(resolve))
-  return port
 }
 
 export interface PrivatePostgres {
