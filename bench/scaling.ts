@@ -107,7 +107,7 @@ async function backlogs (work: string, crm: Child, say: (m: string) => void): Pr
     const { outbox } = storage
     const now = Date.now()
     const claim = await timeOf(50, () => outbox.claimDue(now, 60_000, 4, ['charitylog', 'lamplight']))
-    const hold = await timeOf(50, () => outbox.holdDestination('lamplight', 'Lamplight is not configured'))
+    const hold = await timeOf(50, () => outbox.holdDestination('lamplight', 'Lamplight is not configured', Date.now()))
     const nextDue = await timeOf(50, () => outbox.nextDueAt(['charitylog', 'lamplight']))
     await outbox.releaseAllLeases()
     await storage.close()

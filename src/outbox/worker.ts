@@ -114,7 +114,7 @@ export function createWorker (o: WorkerOptions): Worker {
     for (const d of DESTINATIONS) {
       const reason = o.heldReasons[d]
       if (o.adapters[d] || !reason) continue
-      const n = await o.outbox.holdDestination(d, reason)
+      const n = await o.outbox.holdDestination(d, reason, now())
       if (n > 0) o.log.warn({ destination: d, count: n }, `Holding ${n} referral(s): ${reason}`)
     }
   }

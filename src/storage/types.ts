@@ -67,8 +67,10 @@ export interface InsertOptions {
   nonce?: string
   /** When the spent nonce may be forgotten (after the token could no longer be used anyway). */
   nonceExpiresAt?: number
-  /** Store as quarantined (probable spam): kept for staff, never delivered. */
+  /** Store as quarantined (probable spam): kept for staff, never delivered. Adds to the pending spam alert (AlertStore). */
   quarantineReason?: string
+  /** Store a "new referral" alert with it, in the same transaction (the form asks for one: alerts.new_referrals). */
+  alertNew?: boolean
 }
 
 export type InsertResult = { reference: string, duplicate: false } | { reference: string, duplicate: true }
@@ -107,13 +109,15 @@ export interface OutboxStore {
   /**
    * Records one attempt's outcome and ends the lease. `retryAt` is used for `retry` unless `maxAttempts`
    * are used up (then it is failed). Safe from a crash of the process at once; on disk shortly after.
+   * In the same transaction, the CRM's health (crm_health) and the alerts it calls for (src/alerts/incidents.ts):
+   * a referral failed or partly delivered, an incident opened (a CRM down or refusing its keys) or over.
    */
-  record (claim: Pick<SubmissionRecord, 'id' | 'reference'>, outcome: DeliveryOutcome, startedAt: number, now: number, retryAt: number, maxAttempts: number): Promise<void>
+  record (claim: Pick<SubmissionRecord, 'id' | 'reference' | 'form_id' | 'destination'>, outcome: DeliveryOutcome, startedAt: number, now: number, retryAt: number, maxAttempts: number): Promise<void>
   /** Saves one step's ID durably before the next step starts. */
   saveProgress (id: number, key: string, value: string | number): Promise<void>
   progressOf (id: number): Promise<Record<string, string | number>>
-  /** Marks every waiting row of a destination as held (no credentials). Returns how many. */
-  holdDestination (destination: DestinationType, reason: string): Promise<number>
+  /** Marks every waiting row of a destination as held (no credentials), opening a keys incident if rows were held. Returns how many. */
+  holdDestination (destination: DestinationType, reason: string, now: number): Promise<number>
   /** Held rows of a destination become due at `now` (credentials now set). Returns how many. */
   releaseHeld (destination: DestinationType, now: number): Promise<number>
   /** Makes one row due now again (see ACTIONS.retry); false when its state or purged data forbid it. */
@@ -152,6 +156,12 @@ export interface DeliveryQueries {
   list (filter: DeliveryFilter, offset: number, limit: number): Promise<{ rows: DeliveryListRow[], total: number }>
   /** The form ids that have referrals, for the filter. */
   formIds (): Promise<string[]>
+  /** Referrals of a destination still to be sent (waiting or held), for an incident's email. */
+  waitingFor (destination: DestinationType): Promise<number>
+  /** When the oldest referral still to be sent (waiting or held) was made. */
+  oldestWaiting (): Promise<number | undefined>
+  /** Referrals quarantined at or after `since`. */
+  quarantinedSince (since: number): Promise<number>
 }
 
 /** Staff sessions, keyed by their id (stored hashed, so a copy of the database holds no usable session). */
@@ -298,6 +308,80 @@ export interface FormStore {
   onChange (callback: () => void): Promise<() => Promise<void>>
 }
 
+export type AlertKind = 'failed' | 'partly_delivered' | 'incident' | 'recovered' | 'quarantined' | 'new_referral' | 'digest' | 'test'
+
+/**
+ * An email to staff that is to be sent, or was. Never personal data: the reference, the form, the CRM,
+ * and `detail` (an incident's kind, a test's recipient). The email's text is made when it is sent, from
+ * these and the counts at that moment.
+ */
+export interface Alert {
+  id: number
+  /**
+   * Unique: the same event never makes two alerts. A key ending in `:pending` gathers events until it is
+   * sent (probable spam: one email an hour); once sent or dropped it becomes `<kind>:<id>`.
+   */
+  key: string
+  kind: AlertKind
+  reference: string | null
+  form_id: string | null
+  destination: DestinationType | null
+  detail: string | null
+  created_at: number
+  /** Not sent before then. */
+  due_at: number
+  sent_at: number | null
+  attempts: number
+  last_error: string | null
+  /** Never to be sent (the mail server refused it for good, or it was made before email was set up); why in last_error. */
+  dropped_at: number | null
+}
+
+/** A CRM that is down or refuses its keys, from the first outcome that showed it until one that went through. */
+export interface CrmIncident {
+  destination: DestinationType
+  /** `keys`: refused or missing credentials (held); `down`: INCIDENT_AFTER_FAILURES failures in a row. */
+  kind: 'keys' | 'down'
+  opened_at: number
+}
+
+export interface NewAlert {
+  key: string
+  kind: AlertKind
+  reference?: string | undefined
+  formId?: string | undefined
+  destination?: DestinationType | undefined
+  detail?: string | undefined
+  at: number
+  /** Default `at`. */
+  dueAt?: number
+}
+
+/** Alerts by email: written with the events that cause them, sent by the mail worker (src/alerts/sender.ts), at most once each. */
+export interface AlertStore {
+  /** Stores an alert unless one of that key exists (then false: nothing changes). */
+  add (a: NewAlert): Promise<boolean>
+  /** Leases up to `limit` alerts due at `now`, not sent nor dropped, oldest due first. */
+  claimDue (now: number, leaseMs: number, limit: number): Promise<Alert[]>
+  /** Recorded as sent: never sent again. */
+  markSent (id: number, now: number): Promise<void>
+  /** A try that failed: due again at `retryAt`, or dropped for good when `retryAt` is undefined. */
+  markFailed (id: number, now: number, error: string, retryAt: number | undefined): Promise<void>
+  /** Drops every unsent alert made before `before` (email was not set up then). Returns how many. */
+  dropBefore (before: number, now: number, reason: string): Promise<number>
+  /** Newest first. */
+  list (offset: number, limit: number): Promise<Alert[]>
+  count (): Promise<number>
+  /** The last alert of this kind that was sent. */
+  lastSent (kind: AlertKind): Promise<Alert | undefined>
+  /** The open incidents, by destination. */
+  incidents (): Promise<CrmIncident[]>
+  /** When the next unsent alert falls due (leased ones left out). */
+  nextDueAt (): Promise<number | undefined>
+  /** Deletes alerts sent or dropped before `before`. Returns how many. */
+  purge (before: number): Promise<number>
+}
+
 /** Every store, opened together, closed together. */
 export interface Storage {
   submissions: SubmissionStore
@@ -309,6 +393,7 @@ export interface Storage {
   accounts: AccountStore
   settings: SettingsStore
   forms: FormStore
+  alerts: AlertStore
   /**
    * Whether several servers may share this storage at once (PostgreSQL): then a lease held now may be a
    * live server's, and there is no single-server lock. False for SQLite (one server per DATA_DIR).

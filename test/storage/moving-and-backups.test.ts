@@ -58,7 +58,7 @@ beforeAll(async () => {
     await s.outbox.record(p1!, { kind: 'partly_delivered', crmIds: { carer: 1 }, reason: 'one of two people' }, T0, T0 + 10, T0 + 1000, 5)
     await s.outbox.record(h1!, { kind: 'rejected', reason: 'refused' }, T0, T0 + 10, T0 + 1000, 5)
     await s.outbox.markHandled(h1!.reference, T0 + 20)
-    await s.outbox.holdDestination('lamplight', 'LAMPLIGHT_KEY is not set')
+    await s.outbox.holdDestination('lamplight', 'LAMPLIGHT_KEY is not set', T0)
     expect(refs).toHaveLength(12)
     expect(lamplight).toHaveLength(2)
     const admin = await s.accounts.create({ email: 'admin@example.org', name: 'Admin', role: 'admin', now: T0 })

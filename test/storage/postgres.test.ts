@@ -9,10 +9,12 @@ import { createSealer } from '../../src/security/encryption.js'
 import { openPostgresStorage } from '../../src/storage/postgres/index.js'
 import { T0, submission, type OpenStorage } from './contract/harness.js'
 import { accountStoreContract } from './contract/accounts.js'
+import { alertStoreContract } from './contract/alerts.js'
 import { formStoreContract } from './contract/forms.js'
 import { outboxStoreContract } from './contract/outbox.js'
 import { auditStoreContract, deliveryQueriesContract, formHistoryStoreContract, sessionStoreContract } from './contract/staff.js'
 import { submissionStoreContract } from './contract/submissions.js'
+import { steps } from '../../src/storage/postgres/migrations.js'
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const SECRET = 'a-test-secret-of-at-least-32-characters!'
@@ -44,6 +46,7 @@ auditStoreContract('PostgreSQL', open)
 formHistoryStoreContract('PostgreSQL', open)
 accountStoreContract('PostgreSQL', open)
 formStoreContract('PostgreSQL', open)
+alertStoreContract('PostgreSQL', open)
 
 describe('PostgreSQL storage with several servers', () => {
   it('runs the migrations once when two servers open the same schema at the same moment', async () => {
@@ -51,7 +54,7 @@ describe('PostgreSQL storage with several servers', () => {
     try {
       const [a, b] = await Promise.all([0, 1].map(() => openPostgresStorage(TEST_DATABASE_URL, createSealer(SECRET), schema)))
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)
-      expect(rows.map((r: { version: number }) => r.version)).toEqual([1, 2])
+      expect(rows.map((r: { version: number }) => r.version)).toEqual(steps.map((_, i) => i + 1))
       await a!.close()
       await b!.close()
     } finally {

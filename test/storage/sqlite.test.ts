@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/app.js'
 import { sqliteOf } from '../helpers/sqlite.js'
 import { T0, submission, type OpenStorage } from './contract/harness.js'
 import { accountStoreContract } from './contract/accounts.js'
+import { alertStoreContract } from './contract/alerts.js'
 import { formStoreContract } from './contract/forms.js'
 import { outboxStoreContract } from './contract/outbox.js'
 import { auditStoreContract, deliveryQueriesContract, formHistoryStoreContract, sessionStoreContract } from './contract/staff.js'
@@ -39,6 +40,7 @@ auditStoreContract('SQLite', open)
 formHistoryStoreContract('SQLite', open)
 accountStoreContract('SQLite', open)
 formStoreContract('SQLite', open)
+alertStoreContract('SQLite', open)
 
 describe('SQLite storage on disk', () => {
   it('keeps names, answers and the CRM answer unreadable in the database files', async () => {

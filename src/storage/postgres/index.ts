@@ -2,6 +2,7 @@
 import type { Sealer } from '../../security/encryption.js'
 import type { Storage } from '../types.js'
 import { createPostgresAccounts } from './accounts.js'
+import { createPostgresAlerts } from './alerts.js'
 import { openPostgres } from './connection.js'
 import { createPostgresForms } from './forms.js'
 import { createPostgresAudit, createPostgresDeliveries, createPostgresFormHistory, createPostgresSessions, createPostgresSettings } from './staff.js'
@@ -21,6 +22,7 @@ export async function openPostgresStorage (connectionString: string, sealer: Sea
     accounts: createPostgresAccounts(c, sealer),
     settings: createPostgresSettings(c),
     forms: createPostgresForms(c),
+    alerts: createPostgresAlerts(c),
     shared: true,
     notices: [],
     async ping () {

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg'
 
-const steps: string[] = [
+export const steps: string[] = [
   `CREATE TABLE submissions (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
@@ -101,6 +101,31 @@ const steps: string[] = [
     hash TEXT NOT NULL,
     updated_at BIGINT NOT NULL,
     updated_by TEXT NOT NULL
+  );`,
+  // Email alerts and each CRM's health (issue 13): see the SQLite migrations.
+  `CREATE TABLE alerts (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    reference TEXT,
+    form_id TEXT,
+    destination TEXT,
+    detail TEXT,
+    created_at BIGINT NOT NULL,
+    due_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    dropped_at BIGINT,
+    lease_until BIGINT
+  );
+  CREATE INDEX alerts_unsent ON alerts (due_at) WHERE sent_at IS NULL AND dropped_at IS NULL;
+  CREATE INDEX alerts_kind_sent ON alerts (kind, sent_at);
+  CREATE TABLE crm_health (
+    destination TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL DEFAULT 0,
+    incident_kind TEXT CHECK (incident_kind IN ('keys', 'down')),
+    incident_at BIGINT
   );`,
 ]
 

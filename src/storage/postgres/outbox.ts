@@ -3,10 +3,12 @@
  * several servers claiming at once each get different rows; a lease that expires is claimed again.
  * Which rows each statement may touch comes from the table of states (src/outbox/delivery-state.ts).
  */
+import { afterHolding, afterOutcome } from '../../alerts/incidents.js'
 import type { CrmPayload } from '../../crm/types.js'
 import { ACTIONS, stateInSql } from '../../outbox/delivery-state.js'
 import type { Sealer } from '../../security/encryption.js'
 import type { AttemptRecord, ClaimedSubmission, OutboxStore, SubmissionRecord } from '../types.js'
+import { addAlert, lockHealth, setHealth } from './alerts.js'
 import type { PostgresConnections } from './connection.js'
 import { RECORD_COLUMNS } from './submissions.js'
 
@@ -31,19 +33,43 @@ export function createPostgresOutbox (c: PostgresConnections, sealer: Sealer): O
       }
       return claimed.sort((a, b) => a.next_attempt_at! - b.next_attempt_at! || a.id - b.id)
     },
-    async record ({ id, reference }, outcome, startedAt, now, retryAt, maxAttempts) {
-      // The change of state and its attempt in one statement (one round trip, its own transaction).
-      const withAttempt = async (update: string, args: unknown[]) => {
-        const n = args.length
-        await c.pool.query(`WITH changed AS (${update} RETURNING id)
-          INSERT INTO delivery_attempts (submission_id, started_at, finished_at, outcome, detail)
-          SELECT id, $${n + 1}::bigint, $${n + 2}::bigint, $${n + 3}::text, $${n + 4}::text FROM changed`,
-        [...args, startedAt, now, outcome.kind, 'reason' in outcome ? outcome.reason : null])
+    async record ({ id, reference, form_id: formId, destination }, outcome, startedAt, now, retryAt, maxAttempts) {
+      const attemptArgs = (n: number) => [`$${n + 1}::bigint, $${n + 2}::bigint, $${n + 3}::text, $${n + 4}::text`, [startedAt, now, outcome.kind, 'reason' in outcome ? outcome.reason : null]] as const
+      if (outcome.kind === 'delivered') {
+        // The hot path, in one statement (one round trip, its own transaction): the change of state, its
+        // attempt, and, only if the CRM was known to be failing, its health made good and the "working
+        // again" alert (the health row is neither read for update nor written while the CRM is healthy).
+        const args = [id, now, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw), destination]
+        const [params, values] = attemptArgs(args.length)
+        await c.pool.query(`WITH changed AS (
+            UPDATE submissions SET delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
+              last_error = NULL, held_reason = NULL, crm_ids = $3, crm_response = $4 WHERE id = $1 RETURNING id
+          ), attempt AS (
+            INSERT INTO delivery_attempts (submission_id, started_at, finished_at, outcome, detail) SELECT id, ${params} FROM changed
+          ), failing AS (
+            SELECT destination, incident_kind, incident_at FROM crm_health
+            WHERE destination = $5 AND (failures > 0 OR incident_kind IS NOT NULL) AND EXISTS (SELECT 1 FROM changed) FOR UPDATE
+          ), healed AS (
+            UPDATE crm_health h SET failures = 0, incident_kind = NULL, incident_at = NULL FROM failing
+            WHERE h.destination = failing.destination RETURNING failing.incident_kind, failing.incident_at
+          ) INSERT INTO alerts (key, kind, destination, detail, created_at, due_at)
+          SELECT 'recovered:' || $5 || ':' || incident_at, 'recovered', $5, incident_kind, $2, $2 FROM healed WHERE incident_kind IS NOT NULL
+          ON CONFLICT (key) DO NOTHING`, [...args, ...values])
+        return
       }
+      // The rarer outcomes: the change of state and its attempt, then the CRM's health and the alerts it calls for, in one transaction.
+      const withAttempt = (update: string, args: unknown[]) => c.transaction(async (client) => {
+        const [params, values] = attemptArgs(args.length)
+        const { rows } = await client.query<{ failed_at: number | null }>(`WITH changed AS (${update} RETURNING id, failed_at), attempt AS (
+            INSERT INTO delivery_attempts (submission_id, started_at, finished_at, outcome, detail) SELECT id, ${params} FROM changed
+          ) SELECT failed_at FROM changed`, [...args, ...values])
+        if (rows.length === 0) return
+        const before = await lockHealth(client, destination)
+        const next = afterOutcome(before, { reference, formId, destination, outcome: outcome.kind, becameFailed: rows[0]!.failed_at !== null, at: now })
+        await setHealth(client, destination, before, next.health)
+        for (const a of next.alerts) await addAlert(client, a)
+      })
       switch (outcome.kind) {
-        case 'delivered':
-          return withAttempt(`UPDATE submissions SET delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
-            last_error = NULL, held_reason = NULL, crm_ids = $3, crm_response = $4 WHERE id = $1`, [id, now, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw)])
         case 'partly_delivered':
           return withAttempt(`UPDATE submissions SET partly_delivered_at = $2, attempts = attempts + 1, lease_until = NULL, next_attempt_at = NULL,
             last_error = $3, crm_ids = $4, crm_response = $5 WHERE id = $1`, [id, now, outcome.reason, JSON.stringify(outcome.crmIds), sealRaw(reference, outcome.raw)])
@@ -70,7 +96,21 @@ export function createPostgresOutbox (c: PostgresConnections, sealer: Sealer): O
       const { rows } = await c.pool.query<{ progress: Record<string, string | number> | null }>('SELECT progress FROM submissions WHERE id = $1', [id])
       return rows[0]?.progress ?? {}
     },
-    holdDestination: (destination, reason) => run(`UPDATE submissions SET held_reason = $1, next_attempt_at = NULL WHERE ${WAITING} AND destination = $2`, [reason, destination]),
+    async holdDestination (destination, reason, now) {
+      // Most looks hold nothing: only then is it worth a transaction with the health and the incident's alert.
+      const waiting = await c.pool.query(`SELECT 1 FROM submissions WHERE ${WAITING} AND destination = $1 LIMIT 1`, [destination])
+      if (waiting.rowCount === 0) return 0
+      return c.transaction(async (client) => {
+        const held = (await client.query(`UPDATE submissions SET held_reason = $1, next_attempt_at = NULL WHERE ${WAITING} AND destination = $2`, [reason, destination])).rowCount ?? 0
+        if (held > 0) {
+          const before = await lockHealth(client, destination)
+          const next = afterHolding(before, destination, now)
+          await setHealth(client, destination, before, next.health)
+          for (const a of next.alerts) await addAlert(client, a)
+        }
+        return held
+      })
+    },
     releaseHeld: (destination, now) => run(`UPDATE submissions SET held_reason = NULL, next_attempt_at = $1 WHERE ${stateInSql(['held'])} AND destination = $2`, [now, destination]),
     async retryNow (reference, now) {
       return await run(`UPDATE submissions SET held_reason = NULL, failed_at = NULL, lease_until = NULL, next_attempt_at = $1,

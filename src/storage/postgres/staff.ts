@@ -1,5 +1,5 @@
 /** What the staff pages keep, in PostgreSQL: deliveries lists, sessions, the audit log, form history, settings. */
-import { DELIVERY_STATE_SQL, DELIVERY_STATES, type DeliveryState } from '../../outbox/delivery-state.js'
+import { DELIVERY_STATE_SQL, DELIVERY_STATES, stateInSql, type DeliveryState } from '../../outbox/delivery-state.js'
 import { hashSessionId } from '../session-id.js'
 import type { AuditEntry, AuditStore, DeliveryListRow, DeliveryQueries, FormHistoryStore, FormVersion, SessionStore, SettingsStore } from '../types.js'
 import type { PostgresConnections } from './connection.js'
@@ -26,6 +26,15 @@ export function createPostgresDeliveries ({ pool }: PostgresConnections): Delive
     },
     async formIds () {
       return (await pool.query<{ form_id: string }>('SELECT DISTINCT form_id FROM submissions ORDER BY form_id')).rows.map((r) => r.form_id)
+    },
+    async waitingFor (destination) {
+      return (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM submissions WHERE ${stateInSql(['waiting', 'held'])} AND destination = $1`, [destination])).rows[0]!.n
+    },
+    async oldestWaiting () {
+      return (await pool.query<{ t: number | null }>(`SELECT min(created_at) AS t FROM submissions WHERE ${stateInSql(['waiting', 'held'])}`)).rows[0]!.t ?? undefined
+    },
+    async quarantinedSince (since) {
+      return (await pool.query<{ n: number }>('SELECT count(*) AS n FROM submissions WHERE quarantined_at >= $1', [since])).rows[0]!.n
     },
   }
 }

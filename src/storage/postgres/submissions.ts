@@ -3,6 +3,7 @@ import { newReference } from '../../outbox/reference.js'
 import type { Sealer } from '../../security/encryption.js'
 import { openPersonalData, type SealedColumns } from '../sealed.js'
 import type { SubmissionRecord, SubmissionStore } from '../types.js'
+import { submissionAlertSql } from './alerts.js'
 import type { PostgresConnections } from './connection.js'
 
 export const RECORD_COLUMNS = `id, reference, form_id, form_hash, destination, created_at, attempts, next_attempt_at, lease_until,
@@ -22,8 +23,12 @@ export function createPostgresSubmissions (c: PostgresConnections, sealer: Seale
           const values = [reference, s.formId, s.formHash, s.destination, sealer.seal(JSON.stringify(s.payload), reference), sealer.seal(JSON.stringify(s.answers), reference),
             now, quarantine === null ? now : null, quarantine === null ? null : now, quarantine]
           const row = '$1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bytea, $7::bigint, $8::bigint, $9::bigint, $10::text'
+          // Its alert, if it calls for one, in the same statement (so stored with it, or not at all).
+          const alert = quarantine !== null ? submissionAlertSql('spam') : opts.alertNew ? submissionAlertSql('new') : undefined
           if (opts.nonce === undefined) {
-            await c.pool.query(`INSERT INTO submissions (${INSERT_COLUMNS}) VALUES (${row})`, values)
+            await c.pool.query(alert === undefined
+              ? `INSERT INTO submissions (${INSERT_COLUMNS}) VALUES (${row})`
+              : `WITH stored AS (INSERT INTO submissions (${INSERT_COLUMNS}) VALUES (${row}) RETURNING reference) ${alert}`, values)
             return { reference, duplicate: false as const }
           }
           // One statement, so one round trip and its own transaction: the nonce is spent and the referral
@@ -33,7 +38,7 @@ export function createPostgresSubmissions (c: PostgresConnections, sealer: Seale
               INSERT INTO used_tokens (nonce, reference, expires_at) VALUES ($11, $1, $12) ON CONFLICT (nonce) DO NOTHING RETURNING nonce
             ), stored AS (
               INSERT INTO submissions (${INSERT_COLUMNS}) SELECT ${row} WHERE EXISTS (SELECT 1 FROM spent) RETURNING reference
-            ) SELECT (SELECT reference FROM stored) AS inserted`, [...values, opts.nonce, opts.nonceExpiresAt ?? now])
+            )${alert === undefined ? '' : `, alerted AS (${alert})`} SELECT (SELECT reference FROM stored) AS inserted`, [...values, opts.nonce, opts.nonceExpiresAt ?? now])
           if (rows[0]?.inserted === reference) return { reference, duplicate: false as const }
           const spentBy = await c.pool.query<{ reference: string }>('SELECT reference FROM used_tokens WHERE nonce = $1', [opts.nonce])
           return { reference: spentBy.rows[0]!.reference, duplicate: true as const }

@@ -3,13 +3,17 @@
  * first, filtered by state and form), the form ids. States come from DELIVERY_STATE_SQL, made from
  * the same table as `deliveryState`.
  */
-import { DELIVERY_STATE_SQL, DELIVERY_STATES, type DeliveryState } from '../../outbox/delivery-state.js'
+import { DELIVERY_STATE_SQL, DELIVERY_STATES, stateInSql, type DeliveryState } from '../../outbox/delivery-state.js'
 import type { DeliveryListRow, DeliveryQueries } from '../types.js'
 import type { SqliteConnections } from './connection.js'
 
 export function createSqliteDeliveries ({ db }: SqliteConnections): DeliveryQueries {
   const countStmt = db.prepare(`SELECT ${DELIVERY_STATE_SQL} AS state, count(*) AS n FROM submissions GROUP BY 1`)
   const formIdsStmt = db.prepare('SELECT DISTINCT form_id FROM submissions ORDER BY form_id').pluck()
+  const TO_SEND = stateInSql(['waiting', 'held'])
+  const waitingForStmt = db.prepare(`SELECT count(*) FROM submissions WHERE ${TO_SEND} AND destination = ?`).pluck()
+  const oldestStmt = db.prepare(`SELECT min(created_at) FROM submissions WHERE ${TO_SEND}`).pluck()
+  const quarantinedStmt = db.prepare('SELECT count(*) FROM submissions WHERE quarantined_at >= ?').pluck()
   return {
     async counts () {
       const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>
@@ -38,5 +42,8 @@ export function createSqliteDeliveries ({ db }: SqliteConnections): DeliveryQuer
     async formIds () {
       return formIdsStmt.all() as string[]
     },
+    async waitingFor (destination) { return waitingForStmt.get(destination) as number },
+    async oldestWaiting () { return (oldestStmt.get() as number | null) ?? undefined },
+    async quarantinedSince (since) { return quarantinedStmt.get(since) as number },
   }
 }

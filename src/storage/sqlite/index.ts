@@ -3,6 +3,7 @@ import type { Sealer } from '../../security/encryption.js'
 import { widerThanPrivate } from '../../security/file-modes.js'
 import type { Storage } from '../types.js'
 import { createSqliteAccounts } from './accounts.js'
+import { createSqliteAlerts } from './alerts.js'
 import { createSqliteAudit } from './audit.js'
 import { openSqlite } from './connection.js'
 import { createSqliteDeliveries } from './deliveries.js'
@@ -28,6 +29,7 @@ export function openSqliteStorage (dataDir: string, sealer: Sealer): Storage {
     accounts: createSqliteAccounts(c, sealer),
     settings: createSqliteSettings(c),
     forms: createSqliteForms(c),
+    alerts: createSqliteAlerts(c),
     shared: false,
     notices: widerThanPrivate([c.file]),
     async ping () {

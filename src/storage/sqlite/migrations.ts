@@ -121,6 +121,32 @@ const steps: string[] = [
     updated_at INTEGER NOT NULL,
     updated_by TEXT NOT NULL
   ) WITHOUT ROWID;`,
+  // Email alerts (issue 13): each written with the event that caused it, sent at most once; and what is
+  // known of each CRM's health, so a CRM that is down makes one email for the incident, not one a referral.
+  `CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    reference TEXT,
+    form_id TEXT,
+    destination TEXT,
+    detail TEXT,
+    created_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    dropped_at INTEGER,
+    lease_until INTEGER
+  );
+  CREATE INDEX alerts_unsent ON alerts (due_at) WHERE sent_at IS NULL AND dropped_at IS NULL;
+  CREATE INDEX alerts_kind_sent ON alerts (kind, sent_at);
+  CREATE TABLE crm_health (
+    destination TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL DEFAULT 0,
+    incident_kind TEXT CHECK (incident_kind IN ('keys', 'down')),
+    incident_at INTEGER
+  ) WITHOUT ROWID;`,
 ]
 
 export function migrate (db: Database.Database): void {

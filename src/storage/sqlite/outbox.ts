@@ -9,10 +9,12 @@
  * Everything staff or the CLI do, and the Lamplight IDs saved mid-delivery, use `db` (FULL).
  */
 import type { Statement } from 'better-sqlite3'
-import type { CrmPayload } from '../../crm/types.js'
+import { afterHolding, afterOutcome } from '../../alerts/incidents.js'
+import type { CrmPayload, DestinationType } from '../../crm/types.js'
 import { ACTIONS, stateInSql } from '../../outbox/delivery-state.js'
 import type { Sealer } from '../../security/encryption.js'
 import type { AttemptRecord, ClaimedSubmission, OutboxStore } from '../types.js'
+import { alertWriter } from './alerts.js'
 import type { SqliteConnections } from './connection.js'
 import { RECORD_COLUMNS, toRecord, type SubmissionRow } from './submissions.js'
 
@@ -62,7 +64,8 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
     next_attempt_at = NULL, last_error = @reason, crm_ids = @ids, crm_response = @raw WHERE id = @id`)
   const retry = groupDb.prepare(`UPDATE submissions SET attempts = attempts + 1, lease_until = NULL, last_error = @reason,
     next_attempt_at = CASE WHEN attempts + 1 >= @max THEN NULL ELSE @retryAt END,
-    failed_at = CASE WHEN attempts + 1 >= @max THEN @now ELSE NULL END WHERE id = @id`)
+    failed_at = CASE WHEN attempts + 1 >= @max THEN @now ELSE NULL END WHERE id = @id RETURNING failed_at`)
+  const alerts = alertWriter(groupDb)
   const held = groupDb.prepare(`UPDATE submissions SET held_reason = @reason, last_error = @reason, lease_until = NULL,
     next_attempt_at = NULL WHERE id = @id`)
   const rejected = groupDb.prepare(`UPDATE submissions SET attempts = attempts + 1, failed_at = @now, lease_until = NULL,
@@ -71,6 +74,16 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
   const saveProgressStmt = db.prepare("UPDATE submissions SET progress = json_set(coalesce(progress, '{}'), '$.' || ?, ?) WHERE id = ?")
   const progressStmt = db.prepare('SELECT progress FROM submissions WHERE id = ?')
   const holdStmt = groupDb.prepare(`UPDATE submissions SET held_reason = ?, next_attempt_at = NULL WHERE ${WAITING} AND destination = ?`)
+  const hold = groupDb.transaction((destination: DestinationType, reason: string, now: number) => {
+    const changes = holdStmt.run(reason, destination).changes
+    if (changes > 0) {
+      const before = alerts.health(destination)
+      const next = afterHolding(before, destination, now)
+      alerts.setHealth(destination, before, next.health)
+      for (const a of next.alerts) alerts.add(a)
+    }
+    return changes
+  })
   const releaseHeldStmt = db.prepare(`UPDATE submissions SET held_reason = NULL, next_attempt_at = ?
     WHERE ${stateInSql(['held'])} AND destination = ?`)
   const retryStmt = db.prepare(`UPDATE submissions SET held_reason = NULL, failed_at = NULL, lease_until = NULL, next_attempt_at = ?,
@@ -114,8 +127,9 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
       // RETURNING gives rows in the table's order, not the claim's.
       return claimed.sort((a, b) => a.next_attempt_at! - b.next_attempt_at! || a.id - b.id)
     },
-    async record ({ id, reference }, outcome, startedAt, now, retryAt, maxAttempts) {
+    async record ({ id, reference, form_id: formId, destination }, outcome, startedAt, now, retryAt, maxAttempts) {
       groupDb.transaction(() => {
+        let becameFailed = outcome.kind === 'rejected'
         switch (outcome.kind) {
           case 'delivered':
             delivered.run({ id, now, ids: JSON.stringify(outcome.crmIds), raw: sealRaw(reference, outcome.raw) })
@@ -124,7 +138,7 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
             partly.run({ id, now, reason: outcome.reason, ids: JSON.stringify(outcome.crmIds), raw: sealRaw(reference, outcome.raw) })
             break
           case 'retry':
-            retry.run({ id, now, reason: outcome.reason, retryAt, max: maxAttempts })
+            becameFailed = (retry.get({ id, now, reason: outcome.reason, retryAt, max: maxAttempts }) as { failed_at: number | null } | undefined)?.failed_at != null
             break
           case 'held':
             held.run({ id, reason: outcome.reason })
@@ -138,6 +152,10 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
           }
         }
         insertAttempt.run(id, startedAt, now, outcome.kind, 'reason' in outcome ? outcome.reason : null)
+        const before = alerts.health(destination)
+        const next = afterOutcome(before, { reference, formId, destination, outcome: outcome.kind, becameFailed, at: now })
+        alerts.setHealth(destination, before, next.health)
+        for (const a of next.alerts) alerts.add(a)
       })()
       flushSoon()
     },
@@ -148,8 +166,8 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
       const row = progressStmt.get(id) as { progress: string | null } | undefined
       return row?.progress ? JSON.parse(row.progress) as Record<string, string | number> : {}
     },
-    async holdDestination (destination, reason) {
-      const changes = holdStmt.run(reason, destination).changes
+    async holdDestination (destination, reason, now) {
+      const changes = hold(destination, reason, now)
       if (changes > 0) flushSoon()
       return changes
     },

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3'
 import { newReference } from '../../outbox/reference.js'
 import type { Sealer } from '../../security/encryption.js'
 import { openPersonalData, type SealedColumns } from '../sealed.js'
+import { alertWriter } from './alerts.js'
 import type { InsertOptions, InsertResult, NewSubmission, SubmissionRecord, SubmissionStore } from '../types.js'
 import type { SqliteConnections } from './connection.js'
 import { createInsertBatch } from './group-commit.js'
@@ -41,6 +42,7 @@ function createWriter (db: Database.Database, sealer: Sealer) {
       CASE WHEN @quarantine IS NULL THEN @now ELSE NULL END, CASE WHEN @quarantine IS NULL THEN NULL ELSE @now END, @quarantine)`)
   const spentBy = db.prepare('SELECT reference FROM used_tokens WHERE nonce = ?')
   const spend = db.prepare('INSERT INTO used_tokens (nonce, reference, expires_at) VALUES (?, ?, ?)')
+  const alerts = alertWriter(db)
 
   function insertRow (s: NewSubmission, now: number, quarantine: string | null): string {
     for (let tries = 0; ; tries++) {
@@ -73,6 +75,8 @@ function createWriter (db: Database.Database, sealer: Sealer) {
     }
     const reference = insertRow(s, now, opts.quarantineReason ?? null)
     if (opts.nonce !== undefined) spend.run(opts.nonce, reference, opts.nonceExpiresAt ?? now)
+    if (opts.quarantineReason !== undefined) alerts.spam(now)
+    else if (opts.alertNew) alerts.add({ key: `new_referral:${reference}`, kind: 'new_referral', reference, formId: s.formId, destination: s.destination, at: now })
     return { reference, duplicate: false }
   }
   return { insertRow, insertOnceIn, insertOnce: db.transaction(insertOnceIn) }

@@ -13,7 +13,7 @@ export function deliveryQueriesContract (name: string, open: OpenStorage) {
       const refs = []
       for (let i = 0; i < 5; i++) refs.push((await s.submissions.insertOnce(i % 2 ? lamplightSubmission() : submission(), T0 + i * 1000, {})).reference)
       const q = await s.submissions.insertOnce(submission(), T0 + 9000, { quarantineReason: 'honeypot' })
-      await s.outbox.holdDestination('lamplight', 'Lamplight is not configured')
+      await s.outbox.holdDestination('lamplight', 'Lamplight is not configured', T0)
       expect(await s.deliveries.counts()).toMatchObject({ waiting: 3, held: 2, quarantined: 1, delivered: 0 })
       const all = await s.deliveries.list({}, 0, 10)
       expect(all.total).toBe(6)
