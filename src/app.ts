@@ -8,6 +8,8 @@ import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import { pino } from 'pino'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { createMailer } from './alerts/mailer.js'
+import { alertsOff, createAlertSender, type AlertSender, type AlertSenderOptions } from './alerts/sender.js'
 import type { Config } from './config.js'
 import { createFormRegistry, type FormRegistry } from './forms/registry.js'
 import { databaseFormSource, fileFormSource, importFiles, makeFromExamples, type FormSource } from './forms/source.js'
@@ -40,6 +42,8 @@ export interface AppDeps {
   startWorker?: boolean
   /** Whether FORMS_DIR can be written (staff form editor; files only). Default: fs.access W_OK; tests simulate a read-only folder. */
   formsWritable?: () => Promise<boolean>
+  /** The mail worker's timings, for tests. */
+  alerts?: Pick<AlertSenderOptions, 'pollMs' | 'leaseMs' | 'retryBaseMs'>
 }
 
 /**
@@ -120,15 +124,19 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
   const relay = createRelay(config, storage, app.log, { now: () => now().getTime(), requestsSeen: () => requestsSeen, ...deps.relay })
   let releaseLock: (() => void) | undefined
+  let forms: FormRegistry | undefined
+  let alertSender: AlertSender | undefined
   app.addHook('onReady', async () => {
     if (deps.startWorker === false) return
     // One delivering server per SQLite file; servers sharing PostgreSQL coordinate through their claims.
     if (!storage.shared) releaseLock = acquireInstanceLock(config.dataDir)
     await relay.worker.start()
+    if (alertSender) await alertSender.start()
+    else await alertsOff(storage, now().getTime())
   })
-  let forms: FormRegistry | undefined
   app.addHook('onClose', async () => {
     await relay.worker.stop()
+    await alertSender?.stop()
     await forms?.close()
     await storage.close()
     releaseLock?.()
@@ -140,6 +148,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   } catch (err) {
     await storage.close()
     throw err
+  }
+
+  const mailer = config.mail && createMailer(config.mail)
+  if (config.mail && mailer && deps.startWorker !== false) {
+    alertSender = createAlertSender({
+      storage, mailer, mail: config.mail, publicUrl: config.publicUrl, forms, log: app.log, now: () => now().getTime(), ...deps.alerts,
+    })
   }
 
   // Security headers (helmet's policy, computed once), then ecosystem plugins.
@@ -164,7 +179,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Our infrastructure.
   await app.register(view)
-  await app.register(services, { config, forms, formSource, storage, relay, tokens: createFormTokens(secret), now })
+  await app.register(services, { config, forms, formSource, storage, relay, tokens: createFormTokens(secret), now, mail: { mailer, sender: alertSender } })
 
   // Kind pages for errors, set before the routes: a route takes the error handler in force when it is declared.
   app.setNotFoundHandler((_req, reply) => renderNotFound(reply))

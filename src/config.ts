@@ -49,9 +49,39 @@ const envSchema = z.object({
   // The charity's own ways to be reached, offered to a visitor when a form cannot be used.
   CONTACT_PHONE: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().regex(/^\+?[0-9][0-9 ()-]{4,22}[0-9]$/).optional()),
   CONTACT_EMAIL: z.preprocess((v) => (v === '' ? undefined : v), z.email().optional()),
+  // Email alerts to staff (issue 13): a mail server by SMTP, as one address or as its parts.
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\/[^\s/]+(:\d+)?\/?$/).optional()),
+  SMTP_HOST: optionalString.pipe(z.string().regex(/^[a-zA-Z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/).optional()),
+  SMTP_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_TLS: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['starttls', 'tls', 'off']).optional()),
+  MAIL_FROM: optionalString.pipe(z.string().regex(/^([^<>@]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/).optional()),
+  ALERT_EMAILS: optionalString.pipe(z.string().regex(/^[^\s,@]+@[^\s,@]+\.[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+\.[^\s,@]+)*$/).optional()),
+  DIGEST_TIME: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('08:00')),
 })
 
 export interface Contact { phone: string | undefined, email: string | undefined }
+
+/** How to reach the mail server (nodemailer's SMTP settings, less the secrets' place in a URL). */
+export interface SmtpSettings {
+  host: string
+  port: number
+  /** TLS from the first byte (port 465); otherwise STARTTLS, required unless `tls: 'off'`. */
+  tls: 'starttls' | 'tls' | 'off'
+  user: string | undefined
+  password: string | undefined
+}
+
+/** Email alerts: on when a mail server is set (SMTP_URL or SMTP_HOST, with MAIL_FROM). */
+export interface MailConfig {
+  smtp: SmtpSettings
+  from: string
+  /** Who gets every staff alert, besides the accounts that chose them. */
+  alertEmails: string[]
+  /** The daily digest, UK time. */
+  digestTime: { hour: number, minute: number }
+}
 
 export interface Config extends CrmConfig {
   port: number
@@ -84,6 +114,8 @@ export interface Config extends CrmConfig {
   passwordSignIn: boolean
   /** The charity's phone and email for visitors, where set (the "not available" page offers them). */
   contact: Contact
+  /** Undefined: no mail server set, so email alerts are off (the staff pages say so). */
+  mail: MailConfig | undefined
 }
 
 /**
@@ -122,6 +154,15 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   PASSWORD_SIGN_IN: 'PASSWORD_SIGN_IN must be on or off',
   CONTACT_PHONE: 'CONTACT_PHONE must be a phone number of digits and spaces, such as 01234 567890 or +44 1234 567890',
   CONTACT_EMAIL: 'CONTACT_EMAIL must be an email address, such as help@example-charity.org.uk',
+  SMTP_URL: 'SMTP_URL must be the mail server\'s address, such as smtp://mail.example.org.uk:587 or smtps://mail.example.org.uk:465 (put the user name and password in SMTP_USER and SMTP_PASSWORD)',
+  SMTP_HOST: 'SMTP_HOST must be the mail server\'s host name, such as smtp.office365.com',
+  SMTP_PORT: 'SMTP_PORT must be a whole number between 1 and 65535, such as 587',
+  SMTP_USER: undefined,
+  SMTP_PASSWORD: undefined,
+  SMTP_TLS: 'SMTP_TLS must be starttls (the usual, port 587), tls (port 465) or off (only for a mail server on this machine)',
+  MAIL_FROM: 'MAIL_FROM must be the address alerts come from, such as referrals@example-charity.org.uk or "Referral forms <referrals@example-charity.org.uk>"',
+  ALERT_EMAILS: 'ALERT_EMAILS must be email addresses separated by commas, such as team@example-charity.org.uk,manager@example-charity.org.uk',
+  DIGEST_TIME: 'DIGEST_TIME must be a time of day in UK time as HH:MM, such as 08:00',
 }
 
 /** The configuration cannot be used: one sentence per variable that is wrong. */
@@ -153,6 +194,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
   if (e.PASSWORD_SIGN_IN === 'off' && e.OIDC_ISSUER === undefined) {
     throw new ConfigError(['PASSWORD_SIGN_IN can be off only with single sign-on (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET): otherwise nobody could sign in'])
   }
+  const mail = mailConfig(e)
   const cl = { sourceKey: e.CHARITYLOG_SOURCE_KEY, orgKey: e.CHARITYLOG_ORG_KEY, userKey: e.CHARITYLOG_USER_KEY }
   const ll = { key: e.LAMPLIGHT_KEY, lampid: e.LAMPLIGHT_LAMPID, project: e.LAMPLIGHT_PROJECT }
   const clMissing = ([['CHARITYLOG_SOURCE_KEY', cl.sourceKey], ['CHARITYLOG_ORG_KEY', cl.orgKey], ['CHARITYLOG_USER_KEY', cl.userKey]] as const)
@@ -197,6 +239,48 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
       : undefined,
     passwordSignIn: e.PASSWORD_SIGN_IN === 'on',
     contact: { phone: e.CONTACT_PHONE, email: e.CONTACT_EMAIL },
+    mail,
+  }
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+function mailConfig (e: z.infer<typeof envSchema>): MailConfig | undefined {
+  if (e.SMTP_URL !== undefined && e.SMTP_HOST !== undefined) {
+    throw new ConfigError(['SMTP_URL and SMTP_HOST are two ways to say the same thing: set one of them'])
+  }
+  let host = e.SMTP_HOST
+  let port = e.SMTP_PORT
+  let tls = e.SMTP_TLS
+  if (e.SMTP_URL !== undefined) {
+    const u = new URL(e.SMTP_URL)
+    if (u.username !== '' || u.password !== '') {
+      throw new ConfigError(['SMTP_URL must not hold the user name or password (an address gets printed and copied): put them in SMTP_USER and SMTP_PASSWORD'])
+    }
+    host = u.hostname
+    port ??= u.port === '' ? undefined : Number(u.port)
+    tls ??= u.protocol === 'smtps:' ? 'tls' : 'starttls'
+  }
+  if (host === undefined) {
+    if (e.MAIL_FROM !== undefined || e.ALERT_EMAILS !== undefined) {
+      throw new ConfigError(['MAIL_FROM and ALERT_EMAILS need a mail server: set SMTP_HOST (or SMTP_URL), or leave them out and email alerts stay off'])
+    }
+    return undefined
+  }
+  if (e.MAIL_FROM === undefined) throw new ConfigError(['MAIL_FROM must be set with a mail server: the address alerts come from, such as referrals@example-charity.org.uk'])
+  tls ??= 'starttls'
+  if (tls === 'off' && !LOCAL_HOSTS.has(host)) {
+    throw new ConfigError(['SMTP_TLS can be off only for a mail server on this machine (localhost): anywhere else the password and the emails would cross the network unencrypted'])
+  }
+  if ((e.SMTP_USER === undefined) !== (e.SMTP_PASSWORD === undefined)) {
+    throw new ConfigError(['SMTP_USER and SMTP_PASSWORD go together: set both, or neither for a mail server that takes mail without signing in'])
+  }
+  const [hour, minute] = e.DIGEST_TIME.split(':').map(Number) as [number, number]
+  return {
+    smtp: { host, port: port ?? (tls === 'tls' ? 465 : 587), tls, user: e.SMTP_USER, password: e.SMTP_PASSWORD },
+    from: e.MAIL_FROM,
+    alertEmails: e.ALERT_EMAILS?.split(',').map((a) => a.trim().toLowerCase()) ?? [],
+    digestTime: { hour, minute },
   }
 }
 

@@ -20,7 +20,7 @@ export const ROLE_HINTS: Record<Role, string> = {
 }
 export const isRole = (s: unknown): s is Role => typeof s === 'string' && (ROLES as readonly string[]).includes(s)
 
-export type Permission = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'self'
+export type Permission = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'self'
 
 const PERMISSIONS: Record<Permission, readonly Role[]> = {
   deliveries: ['admin', 'caseworker'],
@@ -28,6 +28,8 @@ const PERMISSIONS: Record<Permission, readonly Role[]> = {
   connections: ['admin', 'editor'],
   audit: ['admin'],
   accounts: ['admin'],
+  /** The email alerts page: whether they are on, what was sent, a test email. */
+  alerts: ['admin'],
   /** Signing out, one's own password and two-factor sign-in. */
   self: ['admin', 'editor', 'caseworker'],
 }

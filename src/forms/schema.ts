@@ -123,6 +123,13 @@ const formObjectSchema = z.strictObject({
   // An extension of the spec: an "Exit this page" button and the Shift ×3 shortcut.
   quick_exit: z.boolean().optional()
     .describe('Show an "Exit this page" button (and the Shift key pressed 3 times) that leaves for a neutral website.'),
+  // An extension of the spec (issue 13): email alerts about this form's referrals. Never their answers.
+  alerts: z.strictObject({
+    new_referrals: z.boolean().optional()
+      .describe('Email staff (those who chose "A new referral arrived", and team_email) when a referral of this form arrives. Off by default.'),
+    team_email: z.email().optional()
+      .describe('An address that also gets this form\'s alerts: a referral that needs staff, and new referrals if new_referrals is true.'),
+  }).optional().describe('Email alerts about this form\'s referrals (the email never holds the answers).'),
 })
 
 type FormObject = z.infer<typeof formObjectSchema>

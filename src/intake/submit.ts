@@ -73,7 +73,11 @@ export async function receiveSubmission (form: LoadedForm, body: Body, at: numbe
     destination: def.destination.type,
     payload: toCrmPayload(def, result.answers, today),
     answers: readableCopy(def, result.answers, t),
-  }, at, { nonce: check.claims.nonce, nonceExpiresAt: nonceExpiresAt(check.claims), ...(quarantineReason && { quarantineReason }) })
+  }, at, {
+    nonce: check.claims.nonce,
+    nonceExpiresAt: nonceExpiresAt(check.claims),
+    ...(quarantineReason ? { quarantineReason } : def.alerts?.new_referrals === true && { alertNew: true }),
+  })
   if (stored.duplicate) return { outcome: 'duplicate', reference: stored.reference }
   if (quarantineReason) return { outcome: 'quarantined', reference: stored.reference, reason: quarantineReason }
   return { outcome: 'stored', reference: stored.reference }

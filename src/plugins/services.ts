@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Mailer } from '../alerts/mailer.js'
+import type { AlertSender } from '../alerts/sender.js'
 import type { Config } from '../config.js'
 import type { FormRegistry } from '../forms/registry.js'
 import type { FormSource } from '../forms/source.js'
@@ -21,6 +23,8 @@ export interface Services {
   tokens: FormTokens
   /** The clock, so tests can pin "today". */
   now: () => Date
+  /** Email alerts: both undefined when no mail server is set (the sender also when this process does not deliver). */
+  mail: { mailer: Mailer | undefined, sender: AlertSender | undefined }
 }
 
 declare module 'fastify' {

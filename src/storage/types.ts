@@ -182,6 +182,7 @@ export type AuditAction =
   | 'retry' | 'marked handled' | 'released' | 'deleted' | 'answers viewed'
   | 'account invited' | 'role changed' | 'account disabled' | 'account enabled' | 'password set' | 'reset link issued'
   | 'two-factor on' | 'two-factor off' | 'recovery code used' | 'setting changed' | 'access refused' | 'session ended'
+  | 'test email' | 'alerts chosen'
 
 export interface AuditEntry {
   id: number

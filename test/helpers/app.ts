@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { RelayOptions } from '../../src/outbox/relay.js'
 
@@ -38,6 +38,8 @@ export interface TestAppOptions {
   relay?: RelayOptions
   /** Default true: the delivery worker runs in the test app. */
   startWorker?: boolean
+  /** The mail worker's timings (default: a look every 50 ms, retries from 50 ms). */
+  alerts?: AppDeps['alerts']
 }
 
 export async function buildTestApp (opts: TestAppOptions = {}): Promise<TestApp> {
@@ -53,6 +55,7 @@ export async function buildTestApp (opts: TestAppOptions = {}): Promise<TestApp>
     now: opts.clock ?? (() => now),
     ...(opts.relay !== undefined && { relay: opts.relay }),
     ...(opts.startWorker !== undefined && { startWorker: opts.startWorker }),
+    alerts: { pollMs: 50, retryBaseMs: 50, ...opts.alerts },
   })
   await app.ready()
   return {

@@ -12,7 +12,7 @@ export const ROOT = path.resolve(import.meta.dirname, '../..')
 export function cleanEnv (env: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(CHARITYLOG_|LAMPLIGHT_|RETRY_|RETENTION_|SECRET_KEY|DATA_DIR|FORMS_DIR|PORT|HOST|PUBLIC_URL|LOG_LEVEL|ADMIN_|DATABASE_URL|CRM_|CONTACT_|OIDC_|PASSWORD_SIGN_IN|MIN_FILL|TRUST_PROXY)/.test(k)) base[k] = v
+    if (v !== undefined && !/^(CHARITYLOG_|LAMPLIGHT_|RETRY_|RETENTION_|SECRET_KEY|DATA_DIR|FORMS_DIR|PORT|HOST|PUBLIC_URL|LOG_LEVEL|ADMIN_|DATABASE_URL|CRM_|CONTACT_|OIDC_|PASSWORD_SIGN_IN|MIN_FILL|TRUST_PROXY|SMTP_|MAIL_FROM|ALERT_EMAILS|DIGEST_TIME)/.test(k)) base[k] = v
   }
   return { ...base, ...env }
 }

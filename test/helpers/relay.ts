@@ -11,6 +11,7 @@ import { FAKE_LAMPLIGHT_KEYS } from '../fakes/fake-lamplight.js'
 import type { FakeServer } from '../fakes/fake-server.js'
 import { buildTestApp, form, FORM_HEADERS, type TestApp, type TestAppOptions } from './app.js'
 import { ownHiddenInputs } from './html-fragments.js'
+import { logPersonalData } from './mail-log.js'
 
 /** Short timeouts, so a hanging CRM costs a test 0.3 s. */
 export const FAST_RELAY: RelayOptions = { timeouts: { connectMs: 300, headersMs: 300, bodyMs: 300 } }
@@ -94,12 +95,14 @@ export function buildRelayApp (opts: TestAppOptions = {}): Promise<TestApp> {
  * Submits a form as a browser does: gets the page, sends its own hidden inputs (form token...) back
  * with the answers a minute later, and returns the reference the referral was stored under.
  */
-export async function submit (app: FastifyInstance, formId: string, answers: string): Promise<string> {
-  const page = await app.inject({ method: 'GET', url: `/forms/${formId}` })
+export async function submit (app: FastifyInstance, formId: string, answers: string, remoteAddress = '127.0.0.1'): Promise<string> {
+  const page = await app.inject({ method: 'GET', url: `/forms/${formId}`, remoteAddress })
   expect(page.statusCode).toBe(200)
   skewMs += 60_000
+  // Its answers are personal data: no email sent during the run may hold one (test/global/mail-scan.ts).
+  logPersonalData(new URLSearchParams(answers).values())
   const payload = [form(ownHiddenInputs(page.body)), answers].filter((s) => s !== '').join('&')
-  const res = await app.inject({ method: 'POST', url: `/forms/${formId}`, headers: FORM_HEADERS, payload })
+  const res = await app.inject({ method: 'POST', url: `/forms/${formId}`, headers: FORM_HEADERS, payload, remoteAddress })
   expect(res.statusCode, res.body.slice(0, 2000)).toBe(303)
   const m = /\/sent\/([A-Z0-9]{8})$/.exec(String(res.headers.location))
   expect(m).not.toBeNull()

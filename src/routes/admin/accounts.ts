@@ -5,6 +5,8 @@
  * phone), and requiring two-factor sign-in for every password account. Everyone: their own password
  * and two-factor sign-in. And the pages the links lead to, reachable without a session.
  */
+import { TOPIC_LABELS, TOPICS } from '../../alerts/kinds.js'
+import { hasChosenTopics, topicsOf } from '../../alerts/recipients.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hashPassword, passwordMatchesHash, passwordProblem } from '../../admin/passwords.js'
 import { actorOf, isRole, ROLE_HINTS, ROLE_LABELS, ROLES } from '../../admin/roles.js'
@@ -150,10 +152,14 @@ export default async function accountRoutes (app: FastifyInstance, { ctx }: Rout
 
   const myPage = async (reply: FastifyReply, o: { errors?: Array<{ id: string, message: string }> } = {}, status = 200) => {
     const me = reply.request.staff!
+    const chosen = me.account && await topicsOf(storage.settings, me.account)
     return renderPage(reply, ctx, 'my-account', {
       pageTitle: `${o.errors?.length ? 'Error: ' : ''}Your account`,
       section: 'account',
       account: me.account && { ...me.account, roleLabel: ROLE_LABELS[me.account.role] },
+      mailOn: app.services.config.mail !== undefined,
+      topics: TOPICS.map((t) => ({ value: t, ...TOPIC_LABELS[t], checked: chosen?.includes(t) ?? false })),
+      topicsAreDefault: me.account !== undefined && !(await hasChosenTopics(storage.settings, me.account.id)),
       errors: o.errors ?? [],
     }, status)
   }

@@ -22,6 +22,7 @@ import { isUnavailable } from '../../storage/index.js'
 import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../admin/session-store.js'
 import accountRoutes, { REQUIRE_2FA, TWO_FACTOR_PATH } from './accounts.js'
 import ssoRoutes from './sso.js'
+import alertRoutes from './alerts.js'
 import auditRoutes from './audit.js'
 import connectionRoutes from './connections.js'
 import deliveryRoutes from './deliveries.js'
@@ -215,4 +216,5 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   await app.register(connectionRoutes, { ctx })
   await app.register(deliveryRoutes, { ctx })
   await app.register(auditRoutes, { ctx })
+  await app.register(alertRoutes, { ctx })
 }
