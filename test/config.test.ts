@@ -90,6 +90,8 @@ describe('loadConfig', () => {
     ['OIDC_ISSUER', 'http://login.example.org'], ['OIDC_ISSUER', 'not a url'], ['OIDC_ALLOWED_DOMAINS', 'nodots'], ['PASSWORD_SIGN_IN', 'maybe'],
     ['CONTACT_PHONE', 'call us'], ['CONTACT_PHONE', '<script>'], ['CONTACT_EMAIL', 'help at charity'],
     ['DATABASE_URL', 'mysql://forms:pw@db.example.org/forms'], ['DATABASE_URL', 'referrals-db:5432'], ['CRM_TIMEOUT_SECONDS', '0'], ['CRM_TIMEOUT_SECONDS', 'slow'],
+    ['SMTP_URL', 'http://mail.example.org'], ['SMTP_URL', 'smtp://mail.example.org/path'], ['SMTP_HOST', 'smtp/relay'], ['SMTP_PORT', '0'], ['SMTP_PORT', 'twenty-five'],
+    ['SMTP_TLS', 'yes'], ['MAIL_FROM', 'referrals at charity'], ['ALERT_EMAILS', 'team@charity.example; boss'], ['DIGEST_TIME', '8am'], ['DIGEST_TIME', '24:00'],
   ]
 
   it('has a bad value in this test for every variable that can be wrong', () => {
@@ -115,6 +117,28 @@ describe('loadConfig', () => {
     expect(problems({ OIDC_ISSUER: sso.OIDC_ISSUER })).toEqual(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none'])
     expect(problems({ PASSWORD_SIGN_IN: 'off' })[0]).toMatch(/^PASSWORD_SIGN_IN can be off only with single sign-on/)
     expect(JSON.stringify(problems({ OIDC_CLIENT_SECRET: 's3cr3t-value' }))).not.toContain('s3cr3t-value')
+  })
+
+  it('turns email alerts on with a mail server and MAIL_FROM, and says what is missing or unsafe', () => {
+    expect(loadConfig({}).mail).toBeUndefined()
+    expect(loadConfig({ SMTP_HOST: 'smtp.office365.com', SMTP_USER: 'forms@charity.example', SMTP_PASSWORD: 'pw-secret', MAIL_FROM: 'Forms <forms@charity.example>', ALERT_EMAILS: 'Team@Charity.example, boss@charity.example' }).mail).toEqual({
+      smtp: { host: 'smtp.office365.com', port: 587, tls: 'starttls', user: 'forms@charity.example', password: 'pw-secret' },
+      from: 'Forms <forms@charity.example>',
+      alertEmails: ['team@charity.example', 'boss@charity.example'],
+      digestTime: { hour: 8, minute: 0 },
+    })
+    expect(loadConfig({ SMTP_URL: 'smtps://mail.example.org', MAIL_FROM: 'a@charity.example', DIGEST_TIME: '07:30' }).mail).toMatchObject({ smtp: { host: 'mail.example.org', port: 465, tls: 'tls' }, digestTime: { hour: 7, minute: 30 } })
+    expect(loadConfig({ SMTP_URL: 'smtp://mail.example.org:2525', MAIL_FROM: 'a@charity.example' }).mail?.smtp).toMatchObject({ port: 2525, tls: 'starttls' })
+    expect(problems({ SMTP_HOST: 'mail.example.org' })[0]).toMatch(/^MAIL_FROM must be set with a mail server/)
+    expect(problems({ MAIL_FROM: 'a@charity.example' })[0]).toMatch(/^MAIL_FROM and ALERT_EMAILS need a mail server/)
+    expect(problems({ SMTP_HOST: 'a.example', SMTP_URL: 'smtp://b.example', MAIL_FROM: 'a@charity.example' })[0]).toMatch(/^SMTP_URL and SMTP_HOST are two ways/)
+    expect(problems({ SMTP_HOST: 'mail.example.org', SMTP_TLS: 'off', MAIL_FROM: 'a@charity.example' })[0]).toMatch(/^SMTP_TLS can be off only for a mail server on this machine/)
+    expect(loadConfig({ SMTP_HOST: '127.0.0.1', SMTP_PORT: '2525', SMTP_TLS: 'off', MAIL_FROM: 'a@charity.example' }).mail?.smtp.tls).toBe('off')
+    expect(problems({ SMTP_HOST: 'mail.example.org', SMTP_USER: 'u', MAIL_FROM: 'a@charity.example' })[0]).toMatch(/^SMTP_USER and SMTP_PASSWORD go together/)
+    // A password in the address would be printed wherever the address is: refused, and not repeated.
+    const refused = problems({ SMTP_URL: 'smtp://forms:hunter22@mail.example.org', MAIL_FROM: 'a@charity.example' })
+    expect(refused[0]).toMatch(/^SMTP_URL must not hold the user name or password/)
+    expect(JSON.stringify(refused)).not.toContain('hunter22')
   })
 
   it('uses PostgreSQL only with a SECRET_KEY every server shares, and never prints the address it refuses', () => {

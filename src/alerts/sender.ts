@@ -181,6 +181,9 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
         await alerts.dropBefore(now(), now(), 'Not sent: email alerts were off (no mail server set)')
         await settings.set(ALERTS_OFF_SETTING, '')
       }
+      // A restart sends what was pending at once, not at the end of its backoff (the mail server may just have been fixed).
+      const pending = await alerts.retryNow(now())
+      if (pending > 0) o.log.info({ count: pending }, `Trying ${pending} unsent alert(s) again`)
       schedule(0)
     },
     wake () {

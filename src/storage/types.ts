@@ -368,6 +368,8 @@ export interface AlertStore {
   markSent (id: number, now: number): Promise<void>
   /** A try that failed: due again at `retryAt`, or dropped for good when `retryAt` is undefined. */
   markFailed (id: number, now: number, error: string, retryAt: number | undefined): Promise<void>
+  /** Makes every unsent alert that is waiting after a failed try due at `now` (a restart tries again at once). Returns how many. */
+  retryNow (now: number): Promise<number>
   /** Drops every unsent alert made before `before` (email was not set up then). Returns how many. */
   dropBefore (before: number, now: number, reason: string): Promise<number>
   /** Newest first. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../../src/storage/index.js'
 import { addAccount, buildAdminApp, signedInAs, type AdminTestApp, type Staff } from './helpers.js'
 
-type Area = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'self'
+type Area = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'self'
 /** Who may use each area, as the issue defines the roles (not read from the code under test). */
 const ALLOWED: Record<Area, Role[]> = {
   deliveries: ['admin', 'caseworker'],
@@ -14,6 +14,8 @@ const ALLOWED: Record<Area, Role[]> = {
   connections: ['admin', 'editor'],
   audit: ['admin'],
   accounts: ['admin'],
+  // Email alerts' settings and what was sent: the admin's (issue 13). Each person chooses their own on their account page.
+  alerts: ['admin'],
   self: ['admin', 'editor', 'caseworker'],
 }
 
@@ -64,6 +66,9 @@ const routes = (): Array<[string, string, Area, Record<string, string>?]> => [
   ['POST', '/admin/accounts/two-factor', 'accounts', { require: 'no' }],
   ['GET', `/admin/accounts/${otherId}`, 'accounts'],
   ['POST', `/admin/accounts/${otherId}`, 'accounts', { action: 'none' }],
+  ['GET', '/admin/alerts', 'alerts'],
+  ['POST', '/admin/alerts/test', 'alerts', { to: 'x@example.org' }],
+  ['POST', '/admin/account/alerts', 'self', { topics: 'digest' }],
   ['GET', '/admin', 'self'],
   ['GET', '/admin/account', 'self'],
   ['POST', '/admin/account/password', 'self', { current: 'wrong', password: '' }],
@@ -99,7 +104,7 @@ describe('each role against every staff route', () => {
 
   it('shows each role only the links of its role', async () => {
     const nav = async (role: Role) => [...(await staff[role]!.get('/admin/account')).body.matchAll(/<li><a href="(\/admin\/[a-z]+)"/g)].map((m) => m[1])
-    expect(await nav('admin')).toEqual(['/admin/deliveries', '/admin/forms', '/admin/connections', '/admin/accounts', '/admin/audit'])
+    expect(await nav('admin')).toEqual(['/admin/deliveries', '/admin/forms', '/admin/connections', '/admin/accounts', '/admin/alerts', '/admin/audit'])
     expect(await nav('editor')).toEqual(['/admin/forms', '/admin/connections'])
     expect(await nav('caseworker')).toEqual(['/admin/deliveries'])
   })

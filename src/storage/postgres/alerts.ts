@@ -77,6 +77,9 @@ export function createPostgresAlerts ({ pool }: PostgresConnections): AlertStore
     async dropBefore (before, now, reason) {
       return (await pool.query(`UPDATE alerts SET last_error = $1, dropped_at = $2, lease_until = NULL, ${CLOSE_KEY} WHERE ${UNSENT} AND created_at < $3`, [reason, now, before])).rowCount ?? 0
     },
+    async retryNow (now) {
+      return (await pool.query(`UPDATE alerts SET due_at = $1, lease_until = NULL WHERE ${UNSENT} AND attempts > 0 AND due_at > $1`, [now])).rowCount ?? 0
+    },
     async list (offset, limit) {
       return (await pool.query<Alert>(`SELECT ${COLUMNS} FROM alerts ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`, [limit, offset])).rows
     },

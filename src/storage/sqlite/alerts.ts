@@ -65,6 +65,7 @@ export function createSqliteAlerts ({ db }: SqliteConnections): AlertStore {
   const retry = db.prepare('UPDATE alerts SET attempts = attempts + 1, lease_until = NULL, last_error = ?, due_at = ? WHERE id = ?')
   const drop = db.prepare(`UPDATE alerts SET attempts = attempts + 1, lease_until = NULL, last_error = ?, dropped_at = ?, ${CLOSE_KEY} WHERE id = ?`)
   const dropBefore = db.prepare(`UPDATE alerts SET last_error = ?, dropped_at = ?, lease_until = NULL, ${CLOSE_KEY} WHERE ${UNSENT} AND created_at < ?`)
+  const retryNow = db.prepare(`UPDATE alerts SET due_at = ?, lease_until = NULL WHERE ${UNSENT} AND attempts > 0 AND due_at > ?`)
   const list = db.prepare(`SELECT ${COLUMNS} FROM alerts ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
   const count = db.prepare('SELECT count(*) FROM alerts').pluck()
   const lastSent = db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE kind = ? AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1`)
@@ -83,6 +84,7 @@ export function createSqliteAlerts ({ db }: SqliteConnections): AlertStore {
       else retry.run(error, retryAt, id)
     },
     async dropBefore (before, now, reason) { return dropBefore.run(reason, now, before).changes },
+    async retryNow (now) { return retryNow.run(now, now).changes },
     async list (offset, limit) { return list.all(limit, offset) as Alert[] },
     async count () { return count.get() as number },
     async lastSent (kind) { return lastSent.get(kind) as Alert | undefined },

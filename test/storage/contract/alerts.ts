@@ -66,7 +66,11 @@ export function alertStoreContract (name: string, open: OpenStorage) {
       await s.alerts.markFailed(a!.id, T0 + 1, 'The mail server did not answer', T0 + 30_000)
       await s.alerts.markFailed(b!.id, T0 + 1, 'The mail server refused the address (550)', undefined)
       expect(await s.alerts.claimDue(T0 + 29_999, LEASE, 5)).toEqual([])
-      expect(await s.alerts.claimDue(T0 + 30_000, LEASE, 5)).toMatchObject([{ id: a!.id, attempts: 1, last_error: 'The mail server did not answer' }])
+      // A restart: what waits after a failed try is due at once; the dropped one stays dropped.
+      expect(await s.alerts.retryNow(T0 + 2)).toBe(1)
+      expect(await s.alerts.nextDueAt()).toBe(T0 + 2)
+      await s.alerts.markFailed(a!.id, T0 + 3, 'The mail server did not answer', T0 + 30_000)
+      expect(await s.alerts.claimDue(T0 + 30_000, LEASE, 5)).toMatchObject([{ id: a!.id, attempts: 2, last_error: 'The mail server did not answer' }])
       const listed = await s.alerts.list(0, 10)
       expect(listed.find((x) => x.id === b!.id)).toMatchObject({ dropped_at: T0 + 1, last_error: 'The mail server refused the address (550)', sent_at: null })
     })
