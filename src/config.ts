@@ -58,6 +58,8 @@ const envSchema = z.object({
   SMTP_TLS: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['starttls', 'tls', 'off']).optional()),
   MAIL_FROM: optionalString.pipe(z.string().regex(/^([^<>@]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/).optional()),
   ALERT_EMAILS: optionalString.pipe(z.string().regex(/^[^\s,@]+@[^\s,@]+\.[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+\.[^\s,@]+)*$/).optional()),
+  // The charity's name, as visitors know it (their confirmation email says who has their referral).
+  CHARITY_NAME: optionalString.pipe(z.string().max(120).regex(/^[^<>]+$/).optional()),
   DIGEST_TIME: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('08:00')),
 })
 
@@ -116,6 +118,8 @@ export interface Config extends CrmConfig {
   contact: Contact
   /** Undefined: no mail server set, so email alerts are off (the staff pages say so). */
   mail: MailConfig | undefined
+  /** The charity's name, where set (CHARITY_NAME). */
+  charityName: string | undefined
 }
 
 /**
@@ -162,6 +166,7 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   SMTP_TLS: 'SMTP_TLS must be starttls (the usual, port 587), tls (port 465) or off (only for a mail server on this machine)',
   MAIL_FROM: 'MAIL_FROM must be the address alerts come from, such as referrals@example-charity.org.uk or "Referral forms <referrals@example-charity.org.uk>"',
   ALERT_EMAILS: 'ALERT_EMAILS must be email addresses separated by commas, such as team@example-charity.org.uk,manager@example-charity.org.uk',
+  CHARITY_NAME: 'CHARITY_NAME must be the charity\'s name as visitors know it, at most 120 characters, such as Wye Valley Carers',
   DIGEST_TIME: 'DIGEST_TIME must be a time of day in UK time as HH:MM, such as 08:00',
 }
 
@@ -240,6 +245,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     passwordSignIn: e.PASSWORD_SIGN_IN === 'on',
     contact: { phone: e.CONTACT_PHONE, email: e.CONTACT_EMAIL },
     mail,
+    charityName: e.CHARITY_NAME,
   }
 }
 

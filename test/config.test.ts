@@ -91,7 +91,7 @@ describe('loadConfig', () => {
     ['CONTACT_PHONE', 'call us'], ['CONTACT_PHONE', '<script>'], ['CONTACT_EMAIL', 'help at charity'],
     ['DATABASE_URL', 'mysql://forms:pw@db.example.org/forms'], ['DATABASE_URL', 'referrals-db:5432'], ['CRM_TIMEOUT_SECONDS', '0'], ['CRM_TIMEOUT_SECONDS', 'slow'],
     ['SMTP_URL', 'http://mail.example.org'], ['SMTP_URL', 'smtp://mail.example.org/path'], ['SMTP_HOST', 'smtp/relay'], ['SMTP_PORT', '0'], ['SMTP_PORT', 'twenty-five'],
-    ['SMTP_TLS', 'yes'], ['MAIL_FROM', 'referrals at charity'], ['ALERT_EMAILS', 'team@charity.example; boss'], ['DIGEST_TIME', '8am'], ['DIGEST_TIME', '24:00'],
+    ['SMTP_TLS', 'yes'], ['MAIL_FROM', 'referrals at charity'], ['ALERT_EMAILS', 'team@charity.example; boss'], ['DIGEST_TIME', '8am'], ['DIGEST_TIME', '24:00'], ['CHARITY_NAME', '<b>Carers</b>'],
   ]
 
   it('has a bad value in this test for every variable that can be wrong', () => {

@@ -16,7 +16,8 @@ export const TOPIC_LABELS: Record<AlertTopic, { label: string, hint: string }> =
   digest: { label: 'The daily summary', hint: 'Every day, even when all is well: if it stops coming, the server is down.' },
 }
 
-export const TOPIC_OF: Record<Exclude<AlertKind, 'test'>, AlertTopic> = {
+/** The staff alerts' topics (a test email and a visitor's confirmation go to one address of their own). */
+export const TOPIC_OF: Record<Exclude<AlertKind, 'test' | 'confirmation'>, AlertTopic> = {
   failed: 'needs_staff',
   partly_delivered: 'needs_staff',
   incident: 'incidents',

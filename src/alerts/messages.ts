@@ -7,6 +7,8 @@
  * screen; the staff pages, behind a sign-in, show the rest.
  */
 import type { DestinationType } from '../crm/types.js'
+import type { FormDefinition } from '../forms/schema.js'
+import { texts, type Language } from '../forms/texts.js'
 import { DELIVERY_STATES, type DeliveryState } from '../outbox/delivery-state.js'
 import type { Alert, CrmIncident } from '../storage/types.js'
 import { ukDate } from './uk-time.js'
@@ -45,15 +47,15 @@ type Part = { p: string } | { link: string, label: string } | { list: string[] }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;' })[c]!)
 
-function render (subject: string, parts: Part[]): Message {
-  const all = [...parts, { p: FOOTER }]
+function render (subject: string, parts: Part[], lang: Language = 'en', footer: string | undefined = FOOTER): Message {
+  const all = footer === undefined ? parts : [...parts, { p: footer }]
   const text = all.map((x) => ('p' in x ? x.p : 'link' in x ? `${x.label}:\n${x.link}` : x.list.map((l) => `- ${l}`).join('\n'))).join('\n\n')
   const body = all.map((x) => ('p' in x
     ? `<p>${escapeHtml(x.p)}</p>`
     : 'link' in x
       ? `<p><a href="${escapeHtml(x.link)}">${escapeHtml(x.label)}</a></p>`
       : `<ul>${x.list.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`)).join('\n')
-  const html = `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>\n` +
+  const html = `<!DOCTYPE html>\n<html lang="${lang}">\n<head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>\n` +
     `<body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; max-width: 40em">\n${body}\n</body>\n</html>\n`
   return { subject, text: `${text}\n`, html }
 }
@@ -155,11 +157,24 @@ export async function compose (a: Alert, f: MessageFacts): Promise<Message> {
         { p: `This is a test email, sent from the staff pages on ${ukDay(a.created_at)}. Email alerts from the referral forms server reach this address.` },
         { link: `${staff}/alerts`, label: 'Email alerts on the staff pages' },
       ])
+    case 'confirmation':
+      throw new Error('A visitor\'s confirmation is made by composeConfirmation')
     default: {
       const unexpected: never = a.kind
       throw new Error(`Unexpected alert kind: ${String(unexpected)}`)
     }
   }
+}
+
+/**
+ * The visitor's confirmation email, in the form's language: who has the referral, its reference and
+ * what happens next (the form's confirmation text). Never the answers: the visitor's inbox may be read
+ * by someone else (the form says so where they ask for it).
+ */
+export function composeConfirmation (reference: string, form: Pick<FormDefinition, 'title' | 'language' | 'confirmation'>, charityName: string | undefined): Message {
+  const t = texts[form.language ?? 'en']
+  const next = form.confirmation?.body ?? t.confirmationBody
+  return render(t.confirmEmail.subject(reference), t.confirmEmail.body({ charity: charityName, form: form.title, reference, next }).map((p) => ({ p })), t.lang, undefined)
 }
 
 /** The digest's key: one a day (UK date), whichever server makes it first. */

@@ -34,6 +34,7 @@ export interface RecipientSources {
 
 export async function recipientsFor (a: Alert, s: RecipientSources): Promise<string[]> {
   if (a.kind === 'test') return a.detail === null ? [] : [a.detail]
+  if (a.kind === 'confirmation') throw new Error('A visitor\'s confirmation goes to their own address (sender.ts), never to staff')
   const topic = TOPIC_OF[a.kind]
   const to = new Set(s.alertEmails.map((e) => e.toLowerCase()))
   for (const account of await s.accounts.list()) {

@@ -19,15 +19,17 @@ import type { Logger } from '../logger.js'
 import { retryDelay } from '../outbox/backoff.js'
 import type { Alert, Storage } from '../storage/types.js'
 import { MailError, mailError, type Mailer } from './mailer.js'
-import { compose, digestKey } from './messages.js'
+import { compose, composeConfirmation, digestKey, type Message } from './messages.js'
 import { recipientsFor } from './recipients.js'
 import { ukDate, ukTimeOn } from './uk-time.js'
 
 export interface AlertSenderOptions {
-  storage: Pick<Storage, 'alerts' | 'deliveries' | 'accounts' | 'settings'>
+  storage: Pick<Storage, 'alerts' | 'deliveries' | 'accounts' | 'settings' | 'submissions'>
   mailer: Mailer
   mail: MailConfig
   publicUrl: string
+  /** Named in the visitor's confirmation email (CHARITY_NAME). */
+  charityName?: string | undefined
   forms: { get (id: string): LoadedForm | undefined }
   log: Logger
   now?: () => number
@@ -64,7 +66,7 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
   const pollMs = o.pollMs ?? 5000
   const leaseMs = o.leaseMs ?? 2 * 60 * 1000
   const retryBaseMs = o.retryBaseMs ?? 30_000
-  const { alerts, deliveries, accounts, settings } = o.storage
+  const { alerts, deliveries, accounts, settings, submissions } = o.storage
   let running = false
   let timer: NodeJS.Timeout | undefined
   let timerDue = 0
@@ -103,8 +105,27 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
     })
   }
 
+  /** The visitor's own confirmation: to the address they gave (opened only now), which is deleted once sent. */
+  async function confirmation (a: Alert): Promise<{ to: string[], message: Message } | string> {
+    const reference = a.reference ?? ''
+    const address = await submissions.confirmationAddress(reference)
+    if (address === undefined) return 'Not sent: the visitor\'s address was deleted first (with the referral\'s answers)'
+    const form = a.form_id === null ? undefined : o.forms.get(a.form_id)?.definition
+    if (!form) return 'Not sent: the form is no longer live'
+    return { to: [address], message: composeConfirmation(reference, form, o.charityName) }
+  }
+
   /** Sends one alert; false when the mail server could not take it now (stop for this round). */
   async function send (a: Alert): Promise<boolean> {
+    if (a.kind === 'confirmation') {
+      const made = await confirmation(a)
+      if (typeof made === 'string') {
+        await alerts.markFailed(a.id, now(), made, undefined)
+        await submissions.forgetConfirmationAddress(a.reference ?? '')
+        return true
+      }
+      return deliver(a, made.to, made.message)
+    }
     const to = await recipientsFor(a, {
       alertEmails: o.mail.alertEmails,
       accounts,
@@ -115,7 +136,7 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
       await alerts.markFailed(a.id, now(), 'Not sent: nobody gets this kind of alert (ALERT_EMAILS, or an account\'s choice on My account)', undefined)
       return true
     }
-    const message = await compose(a, {
+    return deliver(a, to, await compose(a, {
       publicUrl: o.publicUrl,
       now: now(),
       formTitle: (id) => o.forms.get(id)?.definition.title,
@@ -124,7 +145,12 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
       counts: () => deliveries.counts(),
       oldestWaiting: () => deliveries.oldestWaiting(),
       incidents: () => alerts.incidents(),
-    })
+    }))
+  }
+
+  async function deliver (a: Alert, to: string[], message: Message): Promise<boolean> {
+    // The visitor's address is needed only until their email is sent, or can never be.
+    const done = () => (a.kind === 'confirmation' ? submissions.forgetConfirmationAddress(a.reference ?? '') : Promise.resolve())
     try {
       await o.mailer.send({ to, ...message })
     } catch (err) {
@@ -132,6 +158,7 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
       if (e.permanent) {
         o.log.error({ alert: a.id, kind: a.kind, reference: a.reference }, `Alert not sent: ${e.message}`)
         await alerts.markFailed(a.id, now(), e.message, undefined)
+        await done()
         return true
       }
       // Said once per outage, not for every alert.
@@ -143,6 +170,7 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
     if (failing) o.log.info({}, 'Alerts can be sent again')
     failing = false
     await alerts.markSent(a.id, now())
+    await done()
     o.log.info({ alert: a.id, kind: a.kind, reference: a.reference, recipients: to.length }, 'Alert sent')
     return true
   }

@@ -118,7 +118,13 @@ const formObjectSchema = z.strictObject({
   destination: destinationSchema,
   people: z.array(groupSchema).optional(),
   fields: z.array(fieldSchema).optional(),
-  confirmation: z.strictObject({ heading: z.string().min(1).optional(), body: z.string().min(1).optional() }).optional(),
+  confirmation: z.strictObject({
+    heading: z.string().min(1).optional(),
+    body: z.string().min(1).optional(),
+    // An extension of the spec (issue 13): offer the visitor a confirmation email (when email alerts are on).
+    email: z.boolean().optional()
+      .describe('Offer the visitor a confirmation email (their reference and what happens next, never their answers). Needs a mail server (SMTP_HOST).'),
+  }).optional(),
   embed: z.strictObject({ allowed_origins: z.array(originSchema).optional() }).optional(),
   // An extension of the spec: an "Exit this page" button and the Shift ×3 shortcut.
   quick_exit: z.boolean().optional()

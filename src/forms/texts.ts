@@ -46,6 +46,15 @@ export interface Texts {
   storageNotice: string
   quickExit: string
   honeypotLabel: string
+  /** The visitor's confirmation email (a form's `confirmation.email: true`, with email alerts on). */
+  confirmEmail: {
+    label: string
+    hint: string
+    address: string
+    subject: (reference: string) => string
+    /** Paragraphs of the email: who has the referral, the reference, what happens next, a word if it was not them. */
+    body: (o: { charity: string | undefined, form: string, reference: string, next: string }) => string[]
+  }
   err: {
     enter: (label: string) => string
     choose: (label: string) => string
@@ -129,6 +138,18 @@ const en: Texts = {
   storageNotice: 'Sorry, we could not save your referral just now, so it has not been sent. Your answers are still here: wait a minute, then press Send referral again.',
   quickExit: 'Exit this page',
   honeypotLabel: 'Leave this box empty',
+  confirmEmail: {
+    label: 'Email me a confirmation with my reference',
+    hint: 'The email has your reference and what happens next, never your answers. Anyone who can read your emails will see that you sent a referral.',
+    address: 'Your email address',
+    subject: (reference) => `We have your referral: ${reference}`,
+    body: ({ charity, form, reference, next }) => [
+      `Thank you. ${charity ?? 'We'} ${charity ? 'has' : 'have'} your referral (${form}).`,
+      `Your reference is ${reference}. Keep it in case you need to contact us about your referral.`,
+      `What happens next: ${next}`,
+      'This email does not contain your answers. If you did not send a referral, you can ignore this email.',
+    ],
+  },
   months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
   err: {
     enter: (l) => (isQuestion(l) ? 'Enter an answer' : `Enter ${withArticle(l)}`),
@@ -190,6 +211,18 @@ const cy: Texts = {
   storageNotice: 'Mae’n ddrwg gennym, nid oedd modd cadw eich atgyfeiriad ar hyn o bryd, felly nid yw wedi’i anfon. Mae eich atebion yma o hyd: arhoswch funud, yna pwyswch Anfon yr atgyfeiriad eto.',
   quickExit: 'Gadael y dudalen hon',
   honeypotLabel: 'Gadewch y blwch hwn yn wag',
+  confirmEmail: {
+    label: 'Anfonwch gadarnhad ataf drwy e-bost gyda fy nghyfeirnod',
+    hint: 'Mae’r e-bost yn cynnwys eich cyfeirnod a beth sy’n digwydd nesaf, byth eich atebion. Bydd unrhyw un sy’n gallu darllen eich e-byst yn gweld eich bod wedi anfon atgyfeiriad.',
+    address: 'Eich cyfeiriad e-bost',
+    subject: (reference) => `Mae eich atgyfeiriad gennym: ${reference}`,
+    body: ({ charity, form, reference, next }) => [
+      `Diolch. Mae eich atgyfeiriad (${form}) gan ${charity ?? 'ein tîm'}.`,
+      `Eich cyfeirnod yw ${reference}. Cadwch ef rhag ofn y bydd angen i chi gysylltu â ni am eich atgyfeiriad.`,
+      `Beth sy’n digwydd nesaf: ${next}`,
+      'Nid yw’r e-bost hwn yn cynnwys eich atebion. Os na wnaethoch anfon atgyfeiriad, gallwch anwybyddu’r e-bost hwn.',
+    ],
+  },
   months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
   err: {
     enter: (l) => (isQuestion(l) ? 'Rhowch ateb' : `Rhowch ${noun(l)}`),

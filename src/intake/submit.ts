@@ -6,6 +6,7 @@
  * into a status and a page.
  */
 import { toCrmPayload } from '../crm/payload.js'
+import { asShown, confirmationAddress } from '../forms/confirm-email.js'
 import type { Body } from '../forms/fields.js'
 import type { LoadedForm } from '../forms/load.js'
 import { readableCopy } from '../forms/readable.js'
@@ -20,6 +21,8 @@ export interface IntakeDeps {
   submissions: Pick<SubmissionStore, 'insertOnce'>
   /** A first-time token used sooner than this after the form was shown is probable spam (0: off). */
   minFillMs: number
+  /** Email can be sent: a form that asks for it offers the visitor a confirmation email (confirm-email.ts). */
+  mailOn: boolean
 }
 
 /** Why a token was refused (see TokenCheck). */
@@ -55,14 +58,16 @@ function spamReason (body: Body, check: Extract<TokenCheck, { ok: true }>, at: n
 export async function receiveSubmission (form: LoadedForm, body: Body, at: number, today: string, deps: IntakeDeps,
   mayReissueUntimed?: () => Promise<boolean>): Promise<IntakeResult> {
   const def = form.definition
-  const raw = readSubmission(def, body)
+  // The form as the visitor saw it (with the confirmation email's fields, if offered); the CRM gets `def`'s fields only.
+  const seen = asShown(def, deps.mailOn)
+  const raw = readSubmission(seen, body)
   const { check, token } = await deps.tokens.checkForPage(body, def.id, at, mayReissueUntimed)
 
   const action = readAction(body)
-  if (action) return { outcome: 'people-changed', raw: applyAction(def, raw, action), token }
+  if (action) return { outcome: 'people-changed', raw: applyAction(seen, raw, action), token }
 
   const t = texts[def.language ?? 'en']
-  const result = checkSubmission(def, raw, t, today)
+  const result = checkSubmission(seen, raw, t, today)
   if (!result.ok) return { outcome: 'invalid', raw, token, errors: result.errors, tokenProblem: check.ok ? undefined : check.reason }
   if (!check.ok) return { outcome: 'bad-token', raw, token, tokenProblem: check.reason }
 
@@ -73,6 +78,7 @@ export async function receiveSubmission (form: LoadedForm, body: Body, at: numbe
     destination: def.destination.type,
     payload: toCrmPayload(def, result.answers, today),
     answers: readableCopy(def, result.answers, t),
+    confirmTo: confirmationAddress(result.answers.fields),
   }, at, {
     nonce: check.claims.nonce,
     nonceExpiresAt: nonceExpiresAt(check.claims),

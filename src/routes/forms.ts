@@ -11,6 +11,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Body } from '../forms/fields.js'
 import type { LoadedForm } from '../forms/load.js'
+import { asShown } from '../forms/confirm-email.js'
 import { blankSubmission, readSubmission, type PageError, type RawSubmission } from '../forms/submission.js'
 import { texts } from '../forms/texts.js'
 import { ukToday } from '../forms/today.js'
@@ -53,6 +54,8 @@ function embedOrigin (form: LoadedForm | undefined, req: FastifyRequest<{ Querys
 }
 
 interface RenderOptions {
+  /** Email can be sent (the confirmation email may be offered). */
+  mailOn: boolean
   status?: number
   embed?: string | undefined
   token: string
@@ -62,7 +65,7 @@ interface RenderOptions {
 /** What the form template is given for a visitor's page. */
 function formPageData (form: LoadedForm, raw: RawSubmission, errors: PageError[], o: RenderOptions) {
   const query = o.embed ? `?embed=${encodeURIComponent(o.embed)}` : ''
-  return formPage(form.definition, raw, errors, {
+  return formPage(asShown(form.definition, o.mailOn), raw, errors, {
     action: `/forms/${form.definition.id}${query}`,
     hiddenInputs: [{ name: TOKEN_FIELD, value: o.token }],
     notice: o.notice === undefined ? undefined : { text: o.notice, problem: true },
@@ -76,9 +79,10 @@ function renderForm (reply: FastifyReply, form: LoadedForm, raw: RawSubmission, 
 
 export default async function formRoutes (app: FastifyInstance) {
   const { forms, storage, now, tokens } = app.services
-  const intake = { tokens, submissions: storage.submissions, minFillMs: app.services.config.minFillSeconds * 1000 }
+  const mailOn = app.services.config.mail !== undefined
+  const intake = { tokens, submissions: storage.submissions, minFillMs: app.services.config.minFillSeconds * 1000, mailOn }
   const blankPage = createBlankPages((form, embed, token) =>
-    app.view('form', formPageData(form, blankSubmission(form.definition), [], { embed, token })))
+    app.view('form', formPageData(form, blankSubmission(asShown(form.definition, mailOn)), [], { embed, token, mailOn })))
 
   // Counted in the handler, after the body is parsed, so a limited visitor's answers can be shown
   // back to them; no X-RateLimit-* counters on the answers (a 429 says when to try again).
@@ -143,7 +147,7 @@ export default async function formRoutes (app: FastifyInstance) {
       if (!form || req.body === null || typeof req.body !== 'object') throw limit
       req.log.warn({ form: form.definition.id }, 'Too many form posts from one address')
       const { token } = await tokens.checkForPage(body, form.definition.id, now().getTime(), mayReissueUntimed(req))
-      return tooMany(reply, form, readSubmission(form.definition, body), [], { embed: embedOrigin(form, req), token }, limit)
+      return tooMany(reply, form, readSubmission(asShown(form.definition, mailOn), body), [], { embed: embedOrigin(form, req), token, mailOn }, limit)
     }
     if (!form) return missing(req, reply, req.params.id)
     const def = form.definition
@@ -157,11 +161,11 @@ export default async function formRoutes (app: FastifyInstance) {
       req.log.error({ form: def.id }, 'The database did not answer while storing a referral: the visitor was asked to send it again in a minute, answers kept')
       const { token } = await tokens.checkForPage(body, def.id, now().getTime())
       reply.header('retry-after', '60')
-      return renderForm(reply, form, readSubmission(def, body), [], { status: 503, embed, token, notice: texts[def.language ?? 'en'].storageNotice })
+      return renderForm(reply, form, readSubmission(asShown(def, mailOn), body), [], { status: 503, mailOn, embed, token, notice: texts[def.language ?? 'en'].storageNotice })
     }
     switch (result.outcome) {
       case 'people-changed':
-        return renderForm(reply, form, result.raw, [], { embed, token: result.token })
+        return renderForm(reply, form, result.raw, [], { embed, token: result.token, mailOn })
       case 'invalid':
       case 'bad-token': {
         const t = texts[def.language ?? 'en']
@@ -169,12 +173,12 @@ export default async function formRoutes (app: FastifyInstance) {
         const failures = await countFailure(req)
         if (!failures.isAllowed && failures.isExceeded) {
           req.log.warn({ form: def.id }, 'Too many failed submissions from one address')
-          return tooMany(reply, form, result.raw, errors, { embed, token: result.token }, tooManyRequests(failures.ttl))
+          return tooMany(reply, form, result.raw, errors, { embed, token: result.token, mailOn }, tooManyRequests(failures.ttl))
         }
         const notice = result.tokenProblem ? t.tokenNotice(result.tokenProblem === 'expired') : undefined
-        if (result.outcome === 'invalid') return renderForm(reply, form, result.raw, errors, { status: 422, embed, token: result.token, notice })
+        if (result.outcome === 'invalid') return renderForm(reply, form, result.raw, errors, { status: 422, embed, token: result.token, notice, mailOn })
         req.log.info({ form: def.id, token: result.tokenProblem }, 'Submission without a valid form token: answers shown again')
-        return renderForm(reply, form, result.raw, [], { status: 400, embed, token: result.token, notice })
+        return renderForm(reply, form, result.raw, [], { status: 400, embed, token: result.token, notice, mailOn })
       }
       case 'duplicate':
         req.log.info({ reference: result.reference, form: def.id }, 'Form token already used: showing the same confirmation, nothing stored')

@@ -19,6 +19,11 @@ export interface NewSubmission {
   destination: DestinationType
   payload: CrmPayload
   answers: ReadableSection[]
+  /**
+   * The visitor's address for a confirmation email, when they asked for one: stored sealed, and a
+   * `confirmation` alert with it; deleted once sent, or with the answers. Not stored for probable spam.
+   */
+  confirmTo?: string | undefined
 }
 
 /**
@@ -92,6 +97,10 @@ export interface SubmissionStore {
   listRecent (limit: number): Promise<SubmissionRecord[]>
   /** The opened payload, answers and CRM answer; undefined once personal data has been deleted. */
   readPersonalData (reference: string): Promise<PersonalData | undefined>
+  /** The visitor's address for their confirmation email, opened; undefined once sent or deleted. */
+  confirmationAddress (reference: string): Promise<string | undefined>
+  /** Deletes the visitor's address (their email was sent, or can never be). */
+  forgetConfirmationAddress (reference: string): Promise<void>
   /** Forgets spent nonces whose tokens have expired. Returns how many. */
   purgeSpentTokens (now: number): Promise<number>
 }
@@ -309,7 +318,7 @@ export interface FormStore {
   onChange (callback: () => void): Promise<() => Promise<void>>
 }
 
-export type AlertKind = 'failed' | 'partly_delivered' | 'incident' | 'recovered' | 'quarantined' | 'new_referral' | 'digest' | 'test'
+export type AlertKind = 'failed' | 'partly_delivered' | 'incident' | 'recovered' | 'quarantined' | 'new_referral' | 'digest' | 'test' | 'confirmation'
 
 /**
  * An email to staff that is to be sent, or was. Never personal data: the reference, the form, the CRM,

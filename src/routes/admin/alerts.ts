@@ -22,6 +22,7 @@ const KIND_LABELS: Record<AlertKind, string> = {
   new_referral: 'New referral',
   digest: 'Daily summary',
   test: 'Test email',
+  confirmation: 'Visitor\'s confirmation',
 }
 
 const CRM_NAMES: Record<string, string> = { charitylog: 'Charitylog', lamplight: 'Lamplight' }

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Body } from '../../forms/fields.js'
 import type { FormDefinition } from '../../forms/schema.js'
+import { asShown } from '../../forms/confirm-email.js'
 import { applyAction, blankSubmission, checkSubmission, readAction, readSubmission, type PageError, type RawSubmission } from '../../forms/submission.js'
 import { texts } from '../../forms/texts.js'
 import { ukToday } from '../../forms/today.js'
@@ -30,11 +31,12 @@ function renderPreview (reply: FastifyReply, def: FormDefinition, raw: RawSubmis
 }
 
 export default async function formPreviewRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
-  /** The session's draft of this form, if it is still a valid form. */
+  const mailOn = app.services.config.mail !== undefined
+  /** The session's draft of this form, if it is still a valid form, as visitors would see it (confirm-email.ts). */
   const checkedDraft = (req: FastifyRequest, id: string) => {
     const draft = draftOf(req, id)
     const parsed = draft && ctx.editor.check(id, draft.text)
-    return parsed && parsed.ok ? parsed.form.definition : undefined
+    return parsed && parsed.ok ? asShown(parsed.form.definition, mailOn) : undefined
   }
 
   app.get<{ Params: IdParams }>('/forms/:id/preview', { config: { permission: 'forms' } }, async (req, reply) => {

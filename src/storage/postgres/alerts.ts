@@ -19,15 +19,16 @@ const alertValues = (a: NewAlert) => [a.key, a.kind, a.reference ?? null, a.form
  * `stored` returning `reference`): probable spam adds to the pending spam alert; a form that asks for it
  * gets a "new referral" alert. `$2` is the form id, `$4` the destination, `$7` the time.
  */
-export function submissionAlertSql (kind: 'spam' | 'new'): string {
+export function submissionAlertSql (kind: 'spam' | 'new' | 'confirmation'): string {
   if (kind === 'spam') {
     return `INSERT INTO alerts (key, kind, created_at, due_at)
       SELECT '${SPAM_PENDING_KEY}', 'quarantined', $7::bigint,
         GREATEST($7::bigint, coalesce((SELECT max(sent_at) FROM alerts WHERE kind = 'quarantined'), 0) + ${SPAM_ALERT_EVERY_MS})
       FROM stored ON CONFLICT (key) DO NOTHING`
   }
+  const k = kind === 'new' ? 'new_referral' : 'confirmation'
   return `INSERT INTO alerts (key, kind, reference, form_id, destination, created_at, due_at)
-    SELECT 'new_referral:' || reference, 'new_referral', reference, $2::text, $4::text, $7::bigint, $7::bigint FROM stored ON CONFLICT (key) DO NOTHING`
+    SELECT '${k}:' || reference, '${k}', reference, $2::text, $4::text, $7::bigint, $7::bigint FROM stored ON CONFLICT (key) DO NOTHING`
 }
 
 export async function addAlert (q: Queryable, a: NewAlert): Promise<boolean> {

@@ -127,6 +127,7 @@ export const steps: string[] = [
     incident_kind TEXT CHECK (incident_kind IN ('keys', 'down')),
     incident_at BIGINT
   );`,
+  'ALTER TABLE submissions ADD COLUMN confirm_to BYTEA;',
 ]
 
 /** A number every server of this product agrees on, for the advisory lock of the migrations. */

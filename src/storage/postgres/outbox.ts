@@ -130,7 +130,7 @@ export function createPostgresOutbox (c: PostgresConnections, sealer: Sealer): O
     async purgeDelivered (before, now) {
       return c.transaction(async (client) => {
         await client.query(`UPDATE delivery_attempts SET detail = NULL WHERE detail IS NOT NULL AND submission_id IN (SELECT id FROM submissions WHERE ${PURGEABLE})`, [before])
-        const res = await client.query(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL, last_error = NULL,
+        const res = await client.query(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL, confirm_to = NULL, last_error = NULL,
           held_reason = NULL, purged_at = $2 WHERE ${PURGEABLE}`, [before, now])
         return res.rowCount ?? 0
       })

@@ -147,6 +147,8 @@ const steps: string[] = [
     incident_kind TEXT CHECK (incident_kind IN ('keys', 'down')),
     incident_at INTEGER
   ) WITHOUT ROWID;`,
+  // The visitor's address for a confirmation email (sealed), until it is sent or the answers are deleted.
+  'ALTER TABLE submissions ADD COLUMN confirm_to BLOB;',
 ]
 
 export function migrate (db: Database.Database): void {

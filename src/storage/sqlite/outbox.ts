@@ -100,7 +100,7 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
   const PURGEABLE = 'coalesce(delivered_at, handled_at) < @before AND purged_at IS NULL'
   const purgeAttemptsStmt = db.prepare(`UPDATE delivery_attempts SET detail = NULL
     WHERE detail IS NOT NULL AND submission_id IN (SELECT id FROM submissions WHERE ${PURGEABLE})`)
-  const purgeStmt = db.prepare(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL,
+  const purgeStmt = db.prepare(`UPDATE submissions SET payload = NULL, answers = NULL, progress = NULL, crm_response = NULL, confirm_to = NULL,
     last_error = NULL, held_reason = NULL, purged_at = @now WHERE ${PURGEABLE}`)
   const purge = db.transaction((before: number, now: number) => {
     purgeAttemptsStmt.run({ before })

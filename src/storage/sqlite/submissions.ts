@@ -37,9 +37,9 @@ export function toRecord<T extends { has_personal_data: unknown }> (row: T): T &
 /** The statements that store a submission, on one connection. */
 function createWriter (db: Database.Database, sealer: Sealer) {
   const insertStmt = db.prepare(`INSERT INTO submissions
-    (reference, form_id, form_hash, destination, payload, answers, created_at, next_attempt_at, quarantined_at, quarantine_reason)
+    (reference, form_id, form_hash, destination, payload, answers, created_at, next_attempt_at, quarantined_at, quarantine_reason, confirm_to)
     VALUES (@reference, @formId, @formHash, @destination, @payload, @answers, @now,
-      CASE WHEN @quarantine IS NULL THEN @now ELSE NULL END, CASE WHEN @quarantine IS NULL THEN NULL ELSE @now END, @quarantine)`)
+      CASE WHEN @quarantine IS NULL THEN @now ELSE NULL END, CASE WHEN @quarantine IS NULL THEN NULL ELSE @now END, @quarantine, @confirmTo)`)
   const spentBy = db.prepare('SELECT reference FROM used_tokens WHERE nonce = ?')
   const spend = db.prepare('INSERT INTO used_tokens (nonce, reference, expires_at) VALUES (?, ?, ?)')
   const alerts = alertWriter(db)
@@ -57,6 +57,7 @@ function createWriter (db: Database.Database, sealer: Sealer) {
           quarantine,
           payload: sealer.seal(JSON.stringify(s.payload), reference),
           answers: sealer.seal(JSON.stringify(s.answers), reference),
+          confirmTo: s.confirmTo === undefined || quarantine !== null ? null : sealer.seal(s.confirmTo, reference),
         })
         return reference
       } catch (err) {
@@ -75,8 +76,12 @@ function createWriter (db: Database.Database, sealer: Sealer) {
     }
     const reference = insertRow(s, now, opts.quarantineReason ?? null)
     if (opts.nonce !== undefined) spend.run(opts.nonce, reference, opts.nonceExpiresAt ?? now)
-    if (opts.quarantineReason !== undefined) alerts.spam(now)
-    else if (opts.alertNew) alerts.add({ key: `new_referral:${reference}`, kind: 'new_referral', reference, formId: s.formId, destination: s.destination, at: now })
+    if (opts.quarantineReason !== undefined) {
+      alerts.spam(now)
+    } else {
+      if (opts.alertNew) alerts.add({ key: `new_referral:${reference}`, kind: 'new_referral', reference, formId: s.formId, destination: s.destination, at: now })
+      if (s.confirmTo !== undefined) alerts.add({ key: `confirmation:${reference}`, kind: 'confirmation', reference, formId: s.formId, destination: s.destination, at: now })
+    }
     return { reference, duplicate: false }
   }
   return { insertRow, insertOnceIn, insertOnce: db.transaction(insertOnceIn) }
@@ -90,6 +95,8 @@ export function createSqliteSubmissions (c: SqliteConnections, sealer: Sealer): 
   const recent = c.db.prepare(`SELECT ${RECORD_COLUMNS} FROM submissions ORDER BY created_at DESC, id DESC LIMIT ?`)
   const sealed = c.db.prepare('SELECT payload, answers, crm_response FROM submissions WHERE reference = ?')
   const purgeTokens = c.db.prepare('DELETE FROM used_tokens WHERE expires_at < ?')
+  const confirmTo = c.db.prepare('SELECT confirm_to FROM submissions WHERE reference = ?').pluck()
+  const forgetConfirmTo = c.db.prepare('UPDATE submissions SET confirm_to = NULL WHERE reference = ?')
   const insertAll = c.db.transaction((list: NewSubmission[], now: number) => list.map((s) => writer.insertRow(s, now, null)))
 
   return {
@@ -106,6 +113,13 @@ export function createSqliteSubmissions (c: SqliteConnections, sealer: Sealer): 
     },
     async readPersonalData (reference) {
       return openPersonalData(sealer, reference, sealed.get(reference) as SealedColumns | undefined)
+    },
+    async confirmationAddress (reference) {
+      const sealed = confirmTo.get(reference) as Buffer | null | undefined
+      return sealed ? sealer.open(sealed, reference) : undefined
+    },
+    async forgetConfirmationAddress (reference) {
+      forgetConfirmTo.run(reference)
     },
     async purgeSpentTokens (now) {
       return purgeTokens.run(now).changes

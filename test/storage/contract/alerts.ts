@@ -166,6 +166,28 @@ export function alertStoreContract (name: string, open: OpenStorage) {
       expect(await s.alerts.claimDue(T0 + 20 + SPAM_ALERT_EVERY_MS, LEASE, 5)).toHaveLength(1)
     })
 
+    it('a visitor\'s confirmation: the address kept sealed with an alert, until sent or the answers go; never for probable spam', async () => {
+      const s = await storage()
+      const wanted = await s.submissions.insertOnce({ ...submission(), confirmTo: 'ann@example.org' }, T0, { nonce: 'c1', nonceExpiresAt: T0 + 1000 })
+      const spam = await s.submissions.insertOnce({ ...submission(), confirmTo: 'victim@example.org' }, T0, { quarantineReason: 'too fast' })
+      expect(await s.submissions.confirmationAddress(wanted.reference)).toBe('ann@example.org')
+      expect(await s.submissions.confirmationAddress(spam.reference)).toBeUndefined()
+      expect((await s.alerts.list(0, 10)).map((a) => [a.kind, a.reference, a.form_id]).reverse()).toEqual([
+        ['confirmation', wanted.reference, 'carers-referral'],
+        ['quarantined', null, null],
+      ])
+      await s.submissions.forgetConfirmationAddress(wanted.reference)
+      expect(await s.submissions.confirmationAddress(wanted.reference)).toBeUndefined()
+      // Not yet sent when the answers are deleted: the address goes with them.
+      const later = await s.submissions.insertOnce({ ...submission(), confirmTo: 'bob@example.org' }, T0, {})
+      const claims = await s.outbox.claimDue(T0, LEASE, 5, ['charitylog'])
+      expect(claims.map((c) => c.reference).sort()).toEqual([wanted.reference, later.reference].sort())
+      for (const c of claims) await s.outbox.record(c, delivered, T0, T0 + 1, T0 + 2, 20)
+      expect(await s.submissions.confirmationAddress(later.reference)).toBe('bob@example.org')
+      await s.outbox.purgeDelivered(T0 + 10, T0 + 20)
+      expect(await s.submissions.confirmationAddress(later.reference)).toBeUndefined()
+    })
+
     it('a new referral alert only when the form asks for one, and none for a double click', async () => {
       const s = await storage()
       const plain = await s.submissions.insertOnce(submission(), T0, { nonce: 'n1', nonceExpiresAt: T0 + 1000 })
