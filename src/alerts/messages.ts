@@ -47,8 +47,9 @@ type Part = { p: string } | { link: string, label: string } | { list: string[] }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;' })[c]!)
 
-function render (subject: string, parts: Part[], lang: Language = 'en', footer: string | undefined = FOOTER): Message {
-  const all = footer === undefined ? parts : [...parts, { p: footer }]
+/** `footer`: null for none (the visitor's own email, a test). */
+function render (subject: string, parts: Part[], lang: Language = 'en', footer: string | null = FOOTER): Message {
+  const all = footer === null ? parts : [...parts, { p: footer }]
   const text = all.map((x) => ('p' in x ? x.p : 'link' in x ? `${x.label}:\n${x.link}` : x.list.map((l) => `- ${l}`).join('\n'))).join('\n\n')
   const body = all.map((x) => ('p' in x
     ? `<p>${escapeHtml(x.p)}</p>`
@@ -110,7 +111,7 @@ export async function compose (a: Alert, f: MessageFacts): Promise<Message> {
     case 'recovered': {
       const waiting = await f.waitingFor(a.destination as DestinationType)
       return render(`${crm} is working again`, [
-        { p: `A referral was delivered to ${crm} at ${ukClock(a.created_at)}: the problem reported earlier is over.` },
+        { p: `A referral was delivered to ${crm} on ${ukClock(a.created_at)}: the problem reported earlier is over.` },
         { p: waiting === 0 ? `No referral for ${crm} is waiting.` : `${plural(waiting, 'referral')} for ${crm} ${waiting === 1 ? 'is' : 'are'} still to be sent${a.detail === 'down' ? ': they go on their own' : ''}.` },
         ...(a.detail === 'down' ? [] : [{ p: 'Referrals held while the keys did not work are sent after a restart, or from the staff pages (Send again).' }]),
         { link: `${staff}/deliveries`, label: 'See the deliveries' },
@@ -156,7 +157,7 @@ export async function compose (a: Alert, f: MessageFacts): Promise<Message> {
       return render('Test email from the referral forms', [
         { p: `This is a test email, sent from the staff pages on ${ukDay(a.created_at)}. Email alerts from the referral forms server reach this address.` },
         { link: `${staff}/alerts`, label: 'Email alerts on the staff pages' },
-      ])
+      ], 'en', null)
     case 'confirmation':
       throw new Error('A visitor\'s confirmation is made by composeConfirmation')
     default: {
@@ -173,8 +174,8 @@ export async function compose (a: Alert, f: MessageFacts): Promise<Message> {
  */
 export function composeConfirmation (reference: string, form: Pick<FormDefinition, 'title' | 'language' | 'confirmation'>, charityName: string | undefined): Message {
   const t = texts[form.language ?? 'en']
-  const next = form.confirmation?.body ?? t.confirmationBody
-  return render(t.confirmEmail.subject(reference), t.confirmEmail.body({ charity: charityName, form: form.title, reference, next }).map((p) => ({ p })), t.lang, undefined)
+  const next = form.confirmation?.body ?? t.confirmEmail.next
+  return render(t.confirmEmail.subject(reference), t.confirmEmail.body({ charity: charityName, form: form.title, reference, next }).map((p) => ({ p })), t.lang, null)
 }
 
 /** The digest's key: one a day (UK date), whichever server makes it first. */

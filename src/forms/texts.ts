@@ -51,6 +51,8 @@ export interface Texts {
     label: string
     hint: string
     address: string
+    /** What happens next, when the form's confirmation says nothing of its own. */
+    next: string
     subject: (reference: string) => string
     /** Paragraphs of the email: who has the referral, the reference, what happens next, a word if it was not them. */
     body: (o: { charity: string | undefined, form: string, reference: string, next: string }) => string[]
@@ -142,6 +144,7 @@ const en: Texts = {
     label: 'Email me a confirmation with my reference',
     hint: 'The email has your reference and what happens next, never your answers. Anyone who can read your emails will see that you sent a referral.',
     address: 'Your email address',
+    next: 'We will be in touch.',
     subject: (reference) => `We have your referral: ${reference}`,
     body: ({ charity, form, reference, next }) => [
       `Thank you. ${charity ?? 'We'} ${charity ? 'has' : 'have'} your referral (${form}).`,
@@ -215,6 +218,7 @@ const cy: Texts = {
     label: 'Anfonwch gadarnhad ataf drwy e-bost gyda fy nghyfeirnod',
     hint: 'Mae’r e-bost yn cynnwys eich cyfeirnod a beth sy’n digwydd nesaf, byth eich atebion. Bydd unrhyw un sy’n gallu darllen eich e-byst yn gweld eich bod wedi anfon atgyfeiriad.',
     address: 'Eich cyfeiriad e-bost',
+    next: 'Byddwn yn cysylltu â chi.',
     subject: (reference) => `Mae eich atgyfeiriad gennym: ${reference}`,
     body: ({ charity, form, reference, next }) => [
       `Diolch. Mae eich atgyfeiriad (${form}) gan ${charity ?? 'ein tîm'}.`,

@@ -138,7 +138,7 @@ describe('email alerts', () => {
     await smtp.waitFor(2)
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(subjects()).toEqual([expect.stringMatching(/^Charitylog is not answering/), 'Charitylog is working again'])
-    expect(smtp.messages[1]!.text).toContain('A referral was delivered to Charitylog at')
+    expect(smtp.messages[1]!.text).toContain('A referral was delivered to Charitylog on')
     const kinds = (await alertsOf(t)).map((a) => a.kind)
     expect(kinds.filter((k) => k === 'incident')).toHaveLength(1)
     expect(kinds.filter((k) => k === 'recovered')).toHaveLength(1)

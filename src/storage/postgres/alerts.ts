@@ -4,7 +4,7 @@
  * LOCKED, so servers sharing the database each send different alerts, and each alert once.
  */
 import type pg from 'pg'
-import { HEALTHY, sameHealth, type CrmHealth } from '../../alerts/incidents.js'
+import { HEALTHY, healthOf, sameHealth, type CrmHealth, type HealthRow } from '../../alerts/incidents.js'
 import { PENDING_SUFFIX, SPAM_ALERT_EVERY_MS, SPAM_PENDING_KEY } from '../../alerts/kinds.js'
 import type { DestinationType } from '../../crm/types.js'
 import type { Alert, AlertStore, CrmIncident, NewAlert } from '../types.js'
@@ -38,17 +38,14 @@ export async function addAlert (q: Queryable, a: NewAlert): Promise<boolean> {
 /** The health of a destination, its row locked until the transaction ends (made healthy first if missing). */
 export async function lockHealth (client: pg.PoolClient, destination: DestinationType): Promise<CrmHealth> {
   await client.query('INSERT INTO crm_health (destination) VALUES ($1) ON CONFLICT (destination) DO NOTHING', [destination])
-  const { rows } = await client.query<{ failures: number, incident_kind: 'keys' | 'down' | null, incident_at: number | null }>(
-    'SELECT failures, incident_kind, incident_at FROM crm_health WHERE destination = $1 FOR UPDATE', [destination])
-  const row = rows[0]
-  if (!row) return HEALTHY
-  return { failures: row.failures, incident: row.incident_kind === null ? null : { kind: row.incident_kind, opened_at: row.incident_at! } }
+  const { rows } = await client.query<HealthRow>('SELECT failures, incident_kind, incident_at, healed_at FROM crm_health WHERE destination = $1 FOR UPDATE', [destination])
+  return rows[0] ? healthOf(rows[0]) : HEALTHY
 }
 
 export async function setHealth (client: pg.PoolClient, destination: DestinationType, before: CrmHealth, next: CrmHealth): Promise<void> {
   if (sameHealth(before, next)) return
-  await client.query('UPDATE crm_health SET failures = $2, incident_kind = $3, incident_at = $4 WHERE destination = $1',
-    [destination, next.failures, next.incident?.kind ?? null, next.incident?.opened_at ?? null])
+  await client.query('UPDATE crm_health SET failures = $2, incident_kind = $3, incident_at = $4, healed_at = $5 WHERE destination = $1',
+    [destination, next.failures, next.incident?.kind ?? null, next.incident?.opened_at ?? null, next.healedAt])
 }
 
 const COLUMNS = 'id, key, kind, reference, form_id, destination, detail, created_at, due_at, sent_at, attempts, last_error, dropped_at'

@@ -125,7 +125,8 @@ export const steps: string[] = [
     destination TEXT PRIMARY KEY,
     failures INTEGER NOT NULL DEFAULT 0,
     incident_kind TEXT CHECK (incident_kind IN ('keys', 'down')),
-    incident_at BIGINT
+    incident_at BIGINT,
+    healed_at BIGINT
   );`,
   'ALTER TABLE submissions ADD COLUMN confirm_to BYTEA;',
 ]

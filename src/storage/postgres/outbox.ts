@@ -50,7 +50,7 @@ export function createPostgresOutbox (c: PostgresConnections, sealer: Sealer): O
             SELECT destination, incident_kind, incident_at FROM crm_health
             WHERE destination = $5 AND (failures > 0 OR incident_kind IS NOT NULL) AND EXISTS (SELECT 1 FROM changed) FOR UPDATE
           ), healed AS (
-            UPDATE crm_health h SET failures = 0, incident_kind = NULL, incident_at = NULL FROM failing
+            UPDATE crm_health h SET failures = 0, incident_kind = NULL, incident_at = NULL, healed_at = $2 FROM failing
             WHERE h.destination = failing.destination RETURNING failing.incident_kind, failing.incident_at
           ) INSERT INTO alerts (key, kind, destination, detail, created_at, due_at)
           SELECT 'recovered:' || $5 || ':' || incident_at, 'recovered', $5, incident_kind, $2, $2 FROM healed WHERE incident_kind IS NOT NULL
@@ -65,7 +65,7 @@ export function createPostgresOutbox (c: PostgresConnections, sealer: Sealer): O
           ) SELECT failed_at FROM changed`, [...args, ...values])
         if (rows.length === 0) return
         const before = await lockHealth(client, destination)
-        const next = afterOutcome(before, { reference, formId, destination, outcome: outcome.kind, becameFailed: rows[0]!.failed_at !== null, at: now })
+        const next = afterOutcome(before, { reference, formId, destination, outcome: outcome.kind, becameFailed: rows[0]!.failed_at !== null, startedAt, at: now })
         await setHealth(client, destination, before, next.health)
         for (const a of next.alerts) await addAlert(client, a)
       })

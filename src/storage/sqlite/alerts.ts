@@ -4,7 +4,7 @@
  * stored with the event that caused it (`alertWriter`).
  */
 import type Database from 'better-sqlite3'
-import { HEALTHY, sameHealth, type CrmHealth } from '../../alerts/incidents.js'
+import { HEALTHY, healthOf, sameHealth, type CrmHealth, type HealthRow } from '../../alerts/incidents.js'
 import { PENDING_SUFFIX, SPAM_ALERT_EVERY_MS, SPAM_PENDING_KEY } from '../../alerts/kinds.js'
 import type { DestinationType } from '../../crm/types.js'
 import type { Alert, AlertStore, CrmIncident, NewAlert } from '../types.js'
@@ -19,9 +19,10 @@ export function alertWriter (db: Database.Database) {
     VALUES ('${SPAM_PENDING_KEY}', 'quarantined', @at,
       max(@at, coalesce((SELECT max(sent_at) FROM alerts WHERE kind = 'quarantined'), 0) + ${SPAM_ALERT_EVERY_MS}))
     ON CONFLICT (key) DO NOTHING`)
-  const healthGet = db.prepare('SELECT failures, incident_kind, incident_at FROM crm_health WHERE destination = ?')
-  const healthSet = db.prepare(`INSERT INTO crm_health (destination, failures, incident_kind, incident_at) VALUES (@destination, @failures, @kind, @at)
-    ON CONFLICT (destination) DO UPDATE SET failures = excluded.failures, incident_kind = excluded.incident_kind, incident_at = excluded.incident_at`)
+  const healthGet = db.prepare('SELECT failures, incident_kind, incident_at, healed_at FROM crm_health WHERE destination = ?')
+  const healthSet = db.prepare(`INSERT INTO crm_health (destination, failures, incident_kind, incident_at, healed_at) VALUES (@destination, @failures, @kind, @at, @healedAt)
+    ON CONFLICT (destination) DO UPDATE SET failures = excluded.failures, incident_kind = excluded.incident_kind, incident_at = excluded.incident_at,
+      healed_at = excluded.healed_at`)
   return {
     add (a: NewAlert): boolean {
       return insert.run({
@@ -39,14 +40,13 @@ export function alertWriter (db: Database.Database) {
       spam.run({ at })
     },
     health (destination: DestinationType): CrmHealth {
-      const row = healthGet.get(destination) as { failures: number, incident_kind: 'keys' | 'down' | null, incident_at: number | null } | undefined
-      if (!row) return HEALTHY
-      return { failures: row.failures, incident: row.incident_kind === null ? null : { kind: row.incident_kind, opened_at: row.incident_at! } }
+      const row = healthGet.get(destination) as HealthRow | undefined
+      return row ? healthOf(row) : HEALTHY
     },
     /** Writes `next` if it differs from `before` (a healthy CRM's deliveries write nothing). */
     setHealth (destination: DestinationType, before: CrmHealth, next: CrmHealth): void {
       if (sameHealth(before, next)) return
-      healthSet.run({ destination, failures: next.failures, kind: next.incident?.kind ?? null, at: next.incident?.opened_at ?? null })
+      healthSet.run({ destination, failures: next.failures, kind: next.incident?.kind ?? null, at: next.incident?.opened_at ?? null, healedAt: next.healedAt })
     },
   }
 }

@@ -145,7 +145,8 @@ const steps: string[] = [
     destination TEXT PRIMARY KEY,
     failures INTEGER NOT NULL DEFAULT 0,
     incident_kind TEXT CHECK (incident_kind IN ('keys', 'down')),
-    incident_at INTEGER
+    incident_at INTEGER,
+    healed_at INTEGER
   ) WITHOUT ROWID;`,
   // The visitor's address for a confirmation email (sealed), until it is sent or the answers are deleted.
   'ALTER TABLE submissions ADD COLUMN confirm_to BLOB;',

@@ -153,7 +153,7 @@ export function createSqliteOutbox (c: SqliteConnections, sealer: Sealer): Outbo
         }
         insertAttempt.run(id, startedAt, now, outcome.kind, 'reason' in outcome ? outcome.reason : null)
         const before = alerts.health(destination)
-        const next = afterOutcome(before, { reference, formId, destination, outcome: outcome.kind, becameFailed, at: now })
+        const next = afterOutcome(before, { reference, formId, destination, outcome: outcome.kind, becameFailed, startedAt, at: now })
         alerts.setHealth(destination, before, next.health)
         for (const a of next.alerts) alerts.add(a)
       })()

@@ -123,6 +123,22 @@ export function alertStoreContract (name: string, open: OpenStorage) {
       expect(await kinds(s)).toEqual(['incident', 'recovered'])
     })
 
+    it('failures of attempts already on their way when a delivery went through do not open a new incident', async () => {
+      const s = await storage()
+      // Five attempts start while Charitylog is down; three fail (an incident), one goes through, then the last two fail.
+      for (let i = 0; i < 5; i++) await s.submissions.insertOnce(submission(), T0, {})
+      const claims = await s.outbox.claimDue(T0, LEASE, 10, ['charitylog'])
+      expect(claims).toHaveLength(5)
+      const record = (i: number, outcome: DeliveryOutcome, at: number) => s.outbox.record(claims[i]!, outcome, T0, at, at + 1_000_000, 20)
+      for (let i = 0; i < 3; i++) await record(i, down, T0 + 10 + i)
+      await record(3, delivered, T0 + 20)
+      await record(4, down, T0 + 21)
+      expect(await kinds(s)).toEqual(['incident', 'recovered'])
+      // A later attempt that fails is counted again: three in a row make a new incident.
+      for (let i = 0; i < INCIDENT_AFTER_FAILURES; i++) await deliverOnce(s, down, T0 + 100 + i)
+      expect(await kinds(s)).toEqual(['incident', 'recovered', 'incident'])
+    })
+
     it('keys refused: one incident at the first held referral, whatever follows; over when one goes through', async () => {
       const s = await storage()
       for (let i = 0; i < 14; i++) await deliverOnce(s, refused, T0 + i)
