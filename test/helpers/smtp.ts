@@ -28,8 +28,9 @@ export interface TestSmtp {
   waitFor (n: number, timeoutMs?: number): Promise<ReceivedMail[]>
 }
 
-export async function startSmtp (): Promise<TestSmtp> {
-  const port = await freePort()
+/** On `port`, or any free one. */
+export async function startSmtp (listenPort = 0): Promise<TestSmtp> {
+  const port = listenPort || await freePort()
   const messages: ReceivedMail[] = []
   let server: SMTPServer | undefined
   const t: TestSmtp = {
