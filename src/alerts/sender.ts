@@ -12,11 +12,11 @@
  * With several servers on one database each claims different alerts (FOR UPDATE SKIP LOCKED), and the
  * digest's key (one per UK date) lets only the first server make it.
  */
-import { performance } from 'node:perf_hooks'
 import type { MailConfig } from '../config.js'
 import type { LoadedForm } from '../forms/load.js'
 import type { Logger } from '../logger.js'
 import { retryDelay } from '../outbox/backoff.js'
+import { createPoller } from '../outbox/poller.js'
 import type { Alert, Storage } from '../storage/types.js'
 import { MailError, mailError, type Mailer } from './mailer.js'
 import { compose, composeConfirmation, digestKey, type Message } from './messages.js'
@@ -67,43 +67,13 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
   const leaseMs = o.leaseMs ?? 2 * 60 * 1000
   const retryBaseMs = o.retryBaseMs ?? 30_000
   const { alerts, deliveries, accounts, settings, submissions } = o.storage
-  let running = false
-  let timer: NodeJS.Timeout | undefined
-  let timerDue = 0
-  let looking: Promise<void> | undefined
-  let lookAgain = false
   let lastPurge = 0
   let failing = false
   let idleWaiters: Array<() => void> = []
-
-  function schedule (delay: number) {
-    if (!running) return
-    const wait = Math.max(0, Math.min(delay, pollMs))
-    const due = performance.now() + wait
-    if (timer && timerDue <= due) return
-    if (timer) clearTimeout(timer)
-    timerDue = due
-    timer = setTimeout(tick, wait)
-  }
-
-  function tick () {
-    timer = undefined
-    if (!running) return
-    if (looking) {
-      lookAgain = true
-      return
-    }
-    looking = look().catch((err: unknown) => {
-      o.log.error({ err: (err as Error).message }, 'The mail worker could not read the alerts; trying again shortly')
-      schedule(pollMs)
-    }).finally(() => {
-      looking = undefined
-      if (lookAgain) {
-        lookAgain = false
-        schedule(0)
-      }
-    })
-  }
+  const poller = createPoller(pollMs, () => look(),
+    (err, first) => { if (first) o.log.error({ err: (err as Error).message }, 'The mail worker could not read the alerts; trying again every few seconds') },
+    () => o.log.info({}, 'The mail worker can read the alerts again'))
+  const schedule = (delay: number) => poller.schedule(delay)
 
   /** The visitor's own confirmation: to the address they gave (opened only now), which is deleted once sent. */
   async function confirmation (a: Alert): Promise<{ to: string[], message: Message } | string> {
@@ -184,7 +154,7 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
       await alerts.purge(t - ALERT_KEEP_MS)
     }
     for (;;) {
-      if (!running) return
+      if (!poller.running) return
       const [a] = await alerts.claimDue(now(), leaseMs, 1)
       if (!a) break
       if (!(await send(a))) break
@@ -201,8 +171,8 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
 
   return {
     async start () {
-      if (running) return
-      running = true
+      if (poller.running) return
+      poller.start()
       // Alerts made while email was off (the last start had no mail server) are not sent now, days late.
       const off = await settings.get(ALERTS_OFF_SETTING)
       if (off !== undefined && off !== '') {
@@ -218,10 +188,8 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
       schedule(0)
     },
     async stop () {
-      running = false
-      if (timer) clearTimeout(timer)
-      timer = undefined
-      await looking
+      poller.stop()
+      await poller.current
       o.mailer.close()
       for (const w of idleWaiters) w()
       idleWaiters = []

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js'
 import type { ClaimedSubmission, OutboxStore, SubmissionStore } from '../storage/index.js'
 import { isUnavailable } from '../storage/errors.js'
 import { retryDelay } from './backoff.js'
+import { createPoller } from './poller.js'
 
 export interface WorkerOptions {
   outbox: OutboxStore
@@ -104,8 +105,6 @@ export function createWorker (o: WorkerOptions): Worker {
   const loopBusy = loopWatcher(o.requestsSeen)
   /** How many deliveries may be in flight now. */
   const limit = () => (loopBusy() ? 1 : concurrency)
-  let timer: NodeJS.Timeout | undefined
-  let running = false
   let stopping: Promise<void> | undefined
   let lastPurge = 0
   let idleWaiters: Array<() => void> = []
@@ -158,47 +157,14 @@ export function createWorker (o: WorkerOptions): Worker {
     else o.log.warn({ ...fields, reason: outcome.reason }, `Referral not delivered (${outcome.kind})`)
   }
 
-  let timerDue = 0
-  /** A look at the queue in `delay` ms, unless one is already due sooner. */
-  function schedule (delay: number) {
-    if (!running) return
-    const wait = Math.max(0, Math.min(delay, pollMs))
-    const due = performance.now() + wait
-    if (timer && timerDue <= due) return
-    if (timer) clearTimeout(timer)
-    timerDue = due
-    timer = setTimeout(tick, wait)
-  }
   /** The next look after a delivery or a new submission: at once, or after a pause while visitors flood in. */
   const soon = () => (loopBusy() ? BUSY_PAUSE_MS : 0)
 
-  /** One look at a time: a look asked for while one runs happens right after it. */
-  let looking: Promise<void> | undefined
-  let lookAgain = false
-  let unreadable = false
-  function tick () {
-    timer = undefined
-    if (!running) return
-    if (looking) {
-      lookAgain = true
-      return
-    }
-    looking = look().then(() => {
-      if (unreadable) o.log.info({}, 'The delivery worker can read the outbox again')
-      unreadable = false
-    }, (err: unknown) => {
-      // Said once per outage, not at every look.
-      if (!unreadable) o.log.error({ err: (err as Error).message }, 'The delivery worker could not read the outbox; trying again every few seconds')
-      unreadable = true
-      schedule(pollMs)
-    }).finally(() => {
-      looking = undefined
-      if (lookAgain) {
-        lookAgain = false
-        schedule(0)
-      }
-    })
-  }
+  const poller = createPoller(pollMs, () => look(),
+    // Said once per outage, not at every look.
+    (err, first) => { if (first) o.log.error({ err: (err as Error).message }, 'The delivery worker could not read the outbox; trying again every few seconds') },
+    () => o.log.info({}, 'The delivery worker can read the outbox again'))
+  const schedule = (delay: number) => poller.schedule(delay)
 
   async function look () {
     const t = now()
@@ -211,7 +177,7 @@ export function createWorker (o: WorkerOptions): Worker {
     await holdUnconfigured()
     const room = limit() - inFlight.size
     const rows = room > 0 ? await o.outbox.claimDue(t, leaseMs, room, live) : []
-    if (!running) return // stopped meanwhile: the leases just taken expire, and the rows are sent after restart
+    if (!poller.running) return // stopped meanwhile: the leases just taken expire, and the rows are sent after restart
     for (const row of rows) {
       const p = deliver(row).finally(() => {
         inFlight.delete(p)
@@ -233,8 +199,8 @@ export function createWorker (o: WorkerOptions): Worker {
 
   return {
     async start () {
-      if (running || stopping) return
-      running = true
+      if (poller.running || stopping) return
+      poller.start()
       for (const d of DESTINATIONS) {
         if (!o.adapters[d] && o.heldReasons[d]) o.log.warn({ destination: d }, `${d} referrals will be held: ${o.heldReasons[d]}`)
       }
@@ -252,17 +218,15 @@ export function createWorker (o: WorkerOptions): Worker {
       schedule(0)
     },
     wake () {
-      if (running && inFlight.size < limit()) schedule(soon())
+      if (poller.running && inFlight.size < limit()) schedule(soon())
     },
     stop (graceMs = 10_000) {
       stopping ??= (async () => {
-        running = false
-        if (timer) clearTimeout(timer)
-        timer = undefined
+        poller.stop()
         let grace: NodeJS.Timeout | undefined
         const waited = await Promise.race([
           // The look under way may still start deliveries: wait for it, then for them.
-          Promise.resolve(looking).then(() => Promise.allSettled([...inFlight])).then(() => true),
+          Promise.resolve(poller.current).then(() => Promise.allSettled([...inFlight])).then(() => true),
           new Promise<boolean>((resolve) => { grace = setTimeout(() => resolve(false), graceMs) }),
         ])
         clearTimeout(grace)
