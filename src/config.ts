@@ -60,7 +60,7 @@ const envSchema = z.object({
   ALERT_EMAILS: optionalString.pipe(z.string().regex(/^[^\s,@]+@[^\s,@]+\.[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+\.[^\s,@]+)*$/).optional()),
   // The charity's name, as visitors know it (their confirmation email says who has their referral).
   CHARITY_NAME: optionalString.pipe(z.string().max(120).regex(/^[^<>]+$/).optional()),
-  DIGEST_TIME: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('08:00')),
+  DIGEST_TIME: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|off)$/).default('08:00')),
 })
 
 export interface Contact { phone: string | undefined, email: string | undefined }
@@ -81,8 +81,8 @@ export interface MailConfig {
   from: string
   /** Who gets every staff alert, besides the accounts that chose them. */
   alertEmails: string[]
-  /** The daily digest, UK time. */
-  digestTime: { hour: number, minute: number }
+  /** The daily digest, UK time; undefined: none (DIGEST_TIME=off). */
+  digestTime: { hour: number, minute: number } | undefined
 }
 
 export interface Config extends CrmConfig {
@@ -167,7 +167,7 @@ export const CONFIG_MESSAGES: Record<keyof z.infer<typeof envSchema>, string | u
   MAIL_FROM: 'MAIL_FROM must be the address alerts come from, such as referrals@example-charity.org.uk or "Referral forms <referrals@example-charity.org.uk>"',
   ALERT_EMAILS: 'ALERT_EMAILS must be email addresses separated by commas, such as team@example-charity.org.uk,manager@example-charity.org.uk',
   CHARITY_NAME: 'CHARITY_NAME must be the charity\'s name as visitors know it, at most 120 characters, such as Wye Valley Carers',
-  DIGEST_TIME: 'DIGEST_TIME must be a time of day in UK time as HH:MM, such as 08:00',
+  DIGEST_TIME: 'DIGEST_TIME must be a time of day in UK time as HH:MM, such as 08:00 (or off, for no daily summary)',
 }
 
 /** The configuration cannot be used: one sentence per variable that is wrong. */
@@ -282,11 +282,12 @@ function mailConfig (e: z.infer<typeof envSchema>): MailConfig | undefined {
     throw new ConfigError(['SMTP_USER and SMTP_PASSWORD go together: set both, or neither for a mail server that takes mail without signing in'])
   }
   const [hour, minute] = e.DIGEST_TIME.split(':').map(Number) as [number, number]
+  const digestTime = e.DIGEST_TIME === 'off' ? undefined : { hour, minute }
   return {
     smtp: { host, port: port ?? (tls === 'tls' ? 465 : 587), tls, user: e.SMTP_USER, password: e.SMTP_PASSWORD },
     from: e.MAIL_FROM,
     alertEmails: e.ALERT_EMAILS?.split(',').map((a) => a.trim().toLowerCase()) ?? [],
-    digestTime: { hour, minute },
+    digestTime,
   }
 }
 

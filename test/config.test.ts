@@ -129,6 +129,7 @@ describe('loadConfig', () => {
     })
     expect(loadConfig({ SMTP_URL: 'smtps://mail.example.org', MAIL_FROM: 'a@charity.example', DIGEST_TIME: '07:30' }).mail).toMatchObject({ smtp: { host: 'mail.example.org', port: 465, tls: 'tls' }, digestTime: { hour: 7, minute: 30 } })
     expect(loadConfig({ SMTP_URL: 'smtp://mail.example.org:2525', MAIL_FROM: 'a@charity.example' }).mail?.smtp).toMatchObject({ port: 2525, tls: 'starttls' })
+    expect(loadConfig({ SMTP_HOST: 'mail.example.org', MAIL_FROM: 'a@charity.example', DIGEST_TIME: 'off' }).mail?.digestTime).toBeUndefined()
     expect(problems({ SMTP_HOST: 'mail.example.org' })[0]).toMatch(/^MAIL_FROM must be set with a mail server/)
     expect(problems({ MAIL_FROM: 'a@charity.example' })[0]).toMatch(/^MAIL_FROM and ALERT_EMAILS need a mail server/)
     expect(problems({ SMTP_HOST: 'a.example', SMTP_URL: 'smtp://b.example', MAIL_FROM: 'a@charity.example' })[0]).toMatch(/^SMTP_URL and SMTP_HOST are two ways/)

@@ -148,7 +148,8 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
   async function look () {
     const t = now()
     // Today's digest, once its time has come (one a day, whichever server is first).
-    if (t >= ukTimeOn(ukDate(t), o.mail.digestTime.hour, o.mail.digestTime.minute)) await alerts.add({ key: digestKey(t), kind: 'digest', at: t })
+    const digest = o.mail.digestTime
+    if (digest && t >= ukTimeOn(ukDate(t), digest.hour, digest.minute)) await alerts.add({ key: digestKey(t), kind: 'digest', at: t })
     if (t - lastPurge >= PURGE_EVERY_MS) {
       lastPurge = t
       await alerts.purge(t - ALERT_KEEP_MS)
@@ -160,7 +161,7 @@ export function createAlertSender (o: AlertSenderOptions): AlertSender {
       if (!(await send(a))) break
     }
     const next = await alerts.nextDueAt()
-    const nextDigest = ukTimeOn(ukDate(now() + 24 * 60 * 60 * 1000), o.mail.digestTime.hour, o.mail.digestTime.minute)
+    const nextDigest = digest ? ukTimeOn(ukDate(now() + 24 * 60 * 60 * 1000), digest.hour, digest.minute) : Infinity
     if (next === undefined || next > now()) {
       const waiters = idleWaiters
       idleWaiters = []

@@ -9,10 +9,11 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { HONEYPOT_FIELD } from '../../src/forms/view-model.js'
 import { FAKE_CHARITYLOG_KEYS, startFakeCharitylog, type FakeCharitylog } from '../fakes/fake-charitylog.js'
+import { startFakeLamplight } from '../fakes/fake-lamplight.js'
 import { EXAMPLE_FORMS, form, FORM_HEADERS, tempDir, type TestApp } from '../helpers/app.js'
 import { ownHiddenInputs } from '../helpers/html-fragments.js'
 import { personalDataIn } from '../helpers/mail-log.js'
-import { buildRelayApp, carersBody, charitylogEnv, submit, waitFor } from '../helpers/relay.js'
+import { buildRelayApp, carersBody, charitylogEnv, lamplightEnv, professionalBody, submit, waitFor } from '../helpers/relay.js'
 import { smtpEnv, startSmtp, type TestSmtp } from '../helpers/smtp.js'
 import { Staff } from '../admin/helpers.js'
 
@@ -48,7 +49,7 @@ function formsWithAlerts (): string {
 async function app (env: Record<string, string> = {}, formsDir?: string) {
   const t = await buildRelayApp({
     ...(formsDir !== undefined && { formsDir }),
-    env: { ...charitylogEnv(crm), ...smtpEnv(smtp), ADMIN_PASSWORD: 'correct horse battery staple', DIGEST_TIME: '23:59', ...env },
+    env: { ...charitylogEnv(crm), ...smtpEnv(smtp), ADMIN_PASSWORD: 'correct horse battery staple', DIGEST_TIME: 'off', ...env },
   })
   apps.push(t)
   return t
@@ -117,6 +118,22 @@ describe('email alerts', () => {
     expect(mail!.text).toContain(`${t.config.publicUrl}/admin/deliveries/${ref}`)
     expect(mail!.text).not.toContain('Could not import')
     expectNoPersonalData()
+  })
+
+  it('one email for a referral Lamplight only partly saved (1058), naming Lamplight', async () => {
+    const ll = await startFakeLamplight()
+    try {
+      const t = await app(lamplightEnv(ll))
+      ll.faults.nextError('referral/add', 1058, { withId: true })
+      answers.push('Rhodri', 'Pembertonski', 'rhodri@example.net')
+      const ref = await submit(t.app, 'professional-referral', professionalBody({ first: 'Rhodri', surname: 'Pembertonski' }, { first: 'Nia', surname: 'Caseworker' }))
+      const [mail] = await smtp.waitFor(1)
+      expect(mail!.subject).toBe(`Referral ${ref} needs staff: only part of it reached Lamplight`)
+      expect(mail!.text).toContain('Someone needs to finish it in Lamplight.')
+      expectNoPersonalData()
+    } finally {
+      await ll.close()
+    }
   })
 
   it('Charitylog down for 50 referrals: one email for the incident, then one when it works again', async () => {

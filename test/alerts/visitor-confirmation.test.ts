@@ -29,7 +29,7 @@ beforeAll(async () => {
   copyFileSync(path.join(FIXTURE_FORMS, 'welsh-form.yaml'), path.join(formsDir, 'welsh-form.yaml'))
   const file = path.join(formsDir, 'welsh-form.yaml')
   writeFileSync(file, `${readFileSync(file, 'utf8')}confirmation:\n  body: Byddwn yn eich ffonio o fewn pum diwrnod gwaith.\n  email: true\n`)
-  t = await buildRelayApp({ formsDir, env: { ...lamplightEnv(crm), ...smtpEnv(smtp), CHARITY_NAME: 'Gofalwyr Dyffryn Gwy', DIGEST_TIME: '23:59' } })
+  t = await buildRelayApp({ formsDir, env: { ...lamplightEnv(crm), ...smtpEnv(smtp), CHARITY_NAME: 'Gofalwyr Dyffryn Gwy', DIGEST_TIME: 'off' } })
 })
 afterAll(async () => {
   await t?.close()

@@ -7,7 +7,8 @@ import { smtpEnv, startSmtp } from '../helpers/smtp.js'
 
 const smtp = await startSmtp(Number(process.argv[2] ?? 0))
 // A plain MAIL_FROM (no spaces), so the lines can go through `env $(xargs < mail.env)`.
-console.log(Object.entries(smtpEnv(smtp, { MAIL_FROM: 'referrals@charity.example' })).map(([k, v]) => `${k}=${v}`).join('\n'))
+// The daily summary as the server's own DIGEST_TIME says (the tests turn it off).
+console.log(Object.entries(smtpEnv(smtp, { MAIL_FROM: 'referrals@charity.example' })).filter(([k]) => k !== 'DIGEST_TIME').map(([k, v]) => `${k}=${v}`).join('\n'))
 let seen = 0
 setInterval(() => {
   for (; seen < smtp.messages.length; seen++) {

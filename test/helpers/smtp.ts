@@ -88,7 +88,10 @@ export async function startSmtp (listenPort = 0): Promise<TestSmtp> {
   return t
 }
 
-/** The settings that point the server at `smtp`, with ALERT_EMAILS set. */
+/**
+ * The settings that point the server at `smtp`, with ALERT_EMAILS set, and no daily summary unless a
+ * test sets DIGEST_TIME (at 08:00 it would add an email to any test run after 8 in the morning).
+ */
 export function smtpEnv (smtp: Pick<TestSmtp, 'port'>, extra: Record<string, string> = {}): Record<string, string> {
   return {
     SMTP_HOST: '127.0.0.1',
@@ -96,6 +99,7 @@ export function smtpEnv (smtp: Pick<TestSmtp, 'port'>, extra: Record<string, str
     SMTP_TLS: 'off',
     MAIL_FROM: 'Referral forms <referrals@charity.example>',
     ALERT_EMAILS: 'team@charity.example',
+    DIGEST_TIME: 'off',
     ...extra,
   }
 }

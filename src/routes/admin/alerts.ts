@@ -51,7 +51,7 @@ export default async function alertRoutes (app: FastifyInstance, { ctx }: RouteO
       server: m && `${m.smtp.host}:${m.smtp.port} (${m.smtp.tls === 'tls' ? 'TLS' : m.smtp.tls === 'starttls' ? 'STARTTLS' : 'no encryption: this machine only'})${m.smtp.user ? ', signing in' : ''}`,
       from: m?.from,
       alertEmails: m?.alertEmails ?? [],
-      digest: m && `${String(m.digestTime.hour).padStart(2, '0')}:${String(m.digestTime.minute).padStart(2, '0')} UK time`,
+      digest: m && (m.digestTime ? `${String(m.digestTime.hour).padStart(2, '0')}:${String(m.digestTime.minute).padStart(2, '0')} UK time` : 'Off (DIGEST_TIME=off): nothing tells you if the server stops'),
       incidents: (await storage.alerts.incidents()).map((i) => ({
         crm: CRM_NAMES[i.destination] ?? i.destination,
         what: i.kind === 'keys' ? 'refuses our API keys, or they are not set' : 'is not answering',
