@@ -17,7 +17,7 @@ import { DATABASE_FILE } from './sqlite/connection.js'
 import path from 'node:path'
 
 /** Parents before children (foreign keys); `id` tables keep their ids. */
-const TABLES = ['submissions', 'delivery_attempts', 'used_tokens', 'admin_sessions', 'audit_log', 'form_versions', 'accounts', 'account_tokens', 'settings', 'forms', 'alerts', 'crm_health'] as const
+const TABLES = ['submissions', 'delivery_attempts', 'used_tokens', 'admin_sessions', 'audit_log', 'form_versions', 'accounts', 'account_tokens', 'settings', 'forms', 'alerts', 'crm_health', 'form_drafts'] as const
 const WITH_IDENTITY = new Set(['submissions', 'delivery_attempts', 'audit_log', 'form_versions', 'accounts', 'alerts'])
 
 export class CopyRefused extends Error {

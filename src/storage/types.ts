@@ -318,6 +318,26 @@ export interface FormStore {
   onChange (callback: () => void): Promise<() => Promise<void>>
 }
 
+/**
+ * A form's draft in the builder (issue 14): changes staff make that are not live until published. The
+ * text is the whole form file as YAML; `base` is the hash of the live text it started from (null for a
+ * form not live yet); `version` counts saves, so two people editing one draft cannot overwrite each other.
+ */
+export interface FormDraft { form_id: string, text: string, base: string | null, version: number, updated_at: number, updated_by: string }
+
+export interface FormDraftStore {
+  get (formId: string): Promise<FormDraft | undefined>
+  /**
+   * Saves the draft if its version is still `expected` (undefined: there must be no draft yet), as
+   * version `expected + 1` (or 1). `ok: false`: someone else saved it first, and nothing changed.
+   */
+  save (d: { formId: string, text: string, base: string | null, expected: number | undefined, at: number, by: string }): Promise<{ ok: true, version: number } | { ok: false }>
+  /** Deletes the draft if its version is `expected` (any version when undefined); false when it was not there or had moved on. */
+  discard (formId: string, expected?: number): Promise<boolean>
+  /** Every draft, by form id (its text left out). */
+  list (): Promise<Array<Omit<FormDraft, 'text'>>>
+}
+
 export type AlertKind = 'failed' | 'partly_delivered' | 'incident' | 'recovered' | 'quarantined' | 'new_referral' | 'digest' | 'test' | 'confirmation'
 
 /**
@@ -406,6 +426,7 @@ export interface Storage {
   settings: SettingsStore
   forms: FormStore
   alerts: AlertStore
+  drafts: FormDraftStore
   /**
    * Whether several servers may share this storage at once (PostgreSQL): then a lease held now may be a
    * live server's, and there is no single-server lock. False for SQLite (one server per DATA_DIR).

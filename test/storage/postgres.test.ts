@@ -10,6 +10,7 @@ import { openPostgresStorage } from '../../src/storage/postgres/index.js'
 import { T0, submission, type OpenStorage } from './contract/harness.js'
 import { accountStoreContract } from './contract/accounts.js'
 import { alertStoreContract } from './contract/alerts.js'
+import { formDraftStoreContract } from './contract/drafts.js'
 import { formStoreContract } from './contract/forms.js'
 import { outboxStoreContract } from './contract/outbox.js'
 import { auditStoreContract, deliveryQueriesContract, formHistoryStoreContract, sessionStoreContract } from './contract/staff.js'
@@ -47,6 +48,7 @@ formHistoryStoreContract('PostgreSQL', open)
 accountStoreContract('PostgreSQL', open)
 formStoreContract('PostgreSQL', open)
 alertStoreContract('PostgreSQL', open)
+formDraftStoreContract('PostgreSQL', open)
 
 describe('PostgreSQL storage with several servers', () => {
   it('runs the migrations once when two servers open the same schema at the same moment', async () => {

@@ -12,6 +12,7 @@ import { sqliteOf } from '../helpers/sqlite.js'
 import { T0, submission, type OpenStorage } from './contract/harness.js'
 import { accountStoreContract } from './contract/accounts.js'
 import { alertStoreContract } from './contract/alerts.js'
+import { formDraftStoreContract } from './contract/drafts.js'
 import { formStoreContract } from './contract/forms.js'
 import { outboxStoreContract } from './contract/outbox.js'
 import { auditStoreContract, deliveryQueriesContract, formHistoryStoreContract, sessionStoreContract } from './contract/staff.js'
@@ -41,6 +42,7 @@ formHistoryStoreContract('SQLite', open)
 accountStoreContract('SQLite', open)
 formStoreContract('SQLite', open)
 alertStoreContract('SQLite', open)
+formDraftStoreContract('SQLite', open)
 
 describe('SQLite storage on disk', () => {
   it('keeps names, answers and the CRM answer unreadable in the database files', async () => {

@@ -4,6 +4,7 @@ import type { Storage } from '../types.js'
 import { createPostgresAccounts } from './accounts.js'
 import { createPostgresAlerts } from './alerts.js'
 import { openPostgres } from './connection.js'
+import { createPostgresDrafts } from './drafts.js'
 import { createPostgresForms } from './forms.js'
 import { createPostgresAudit, createPostgresDeliveries, createPostgresFormHistory, createPostgresSessions, createPostgresSettings } from './staff.js'
 import { createPostgresOutbox } from './outbox.js'
@@ -23,6 +24,7 @@ export async function openPostgresStorage (connectionString: string, sealer: Sea
     settings: createPostgresSettings(c),
     forms: createPostgresForms(c),
     alerts: createPostgresAlerts(c),
+    drafts: createPostgresDrafts(c),
     shared: true,
     notices: [],
     async ping () {

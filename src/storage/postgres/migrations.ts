@@ -129,6 +129,14 @@ export const steps: string[] = [
     healed_at BIGINT
   );`,
   'ALTER TABLE submissions ADD COLUMN confirm_to BYTEA;',
+  `CREATE TABLE form_drafts (
+    form_id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    base TEXT,
+    version INTEGER NOT NULL,
+    updated_at BIGINT NOT NULL,
+    updated_by TEXT NOT NULL
+  );`,
 ]
 
 /** A number every server of this product agrees on, for the advisory lock of the migrations. */

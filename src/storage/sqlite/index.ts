@@ -7,6 +7,7 @@ import { createSqliteAlerts } from './alerts.js'
 import { createSqliteAudit } from './audit.js'
 import { openSqlite } from './connection.js'
 import { createSqliteDeliveries } from './deliveries.js'
+import { createSqliteDrafts } from './drafts.js'
 import { createSqliteFormHistory } from './form-history.js'
 import { createSqliteForms } from './forms.js'
 import { createSqliteOutbox } from './outbox.js'
@@ -30,6 +31,7 @@ export function openSqliteStorage (dataDir: string, sealer: Sealer): Storage {
     settings: createSqliteSettings(c),
     forms: createSqliteForms(c),
     alerts: createSqliteAlerts(c),
+    drafts: createSqliteDrafts(c),
     shared: false,
     notices: widerThanPrivate([c.file]),
     async ping () {

@@ -150,6 +150,15 @@ const steps: string[] = [
   ) WITHOUT ROWID;`,
   // The visitor's address for a confirmation email (sealed), until it is sent or the answers are deleted.
   'ALTER TABLE submissions ADD COLUMN confirm_to BLOB;',
+  // The form builder's drafts (issue 14): not live until published.
+  `CREATE TABLE form_drafts (
+    form_id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    base TEXT,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+  ) WITHOUT ROWID;`,
 ]
 
 export function migrate (db: Database.Database): void {
