@@ -191,7 +191,7 @@ export type AuditAction =
   | 'retry' | 'marked handled' | 'released' | 'deleted' | 'answers viewed'
   | 'account invited' | 'role changed' | 'account disabled' | 'account enabled' | 'password set' | 'reset link issued'
   | 'two-factor on' | 'two-factor off' | 'recovery code used' | 'setting changed' | 'access refused' | 'session ended'
-  | 'test email' | 'alerts chosen'
+  | 'test email' | 'alerts chosen' | 'draft discarded'
 
 export interface AuditEntry {
   id: number

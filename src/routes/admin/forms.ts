@@ -70,12 +70,14 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
   const { forms, config } = app.services
 
   app.get('/forms', { config: { permission: 'forms' } }, async (_req, reply) => {
+    const drafts = new Set((await app.services.storage.drafts.list()).map((d) => d.form_id))
     const live = forms.list().map((f) => f.definition).sort((a, b) => a.id.localeCompare(b.id)).map((d) => ({
       id: d.id,
       title: d.title,
       destination: CRM_NAMES[d.destination.type],
       embed: embedSnippet(config.publicUrl, d.id),
       origins: d.embed?.allowed_origins ?? [],
+      draft: drafts.has(d.id),
     }))
     const broken = [...forms.broken()].map(([file, problems]) => {
       const id = file.replace(/\.ya?ml$/, '')

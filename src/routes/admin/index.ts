@@ -26,6 +26,7 @@ import alertRoutes from './alerts.js'
 import auditRoutes from './audit.js'
 import connectionRoutes from './connections.js'
 import deliveryRoutes from './deliveries.js'
+import formBuilderRoutes from './form-builder.js'
 import formHistoryRoutes from './form-history.js'
 import formPreviewRoutes from './form-preview.js'
 import formRoutes from './forms.js'
@@ -213,6 +214,7 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   await app.register(formRoutes, { ctx })
   await app.register(formPreviewRoutes, { ctx })
   await app.register(formHistoryRoutes, { ctx })
+  await app.register(formBuilderRoutes, { ctx })
   await app.register(connectionRoutes, { ctx })
   await app.register(deliveryRoutes, { ctx })
   await app.register(auditRoutes, { ctx })

@@ -1,0 +1,205 @@
+/**
+ * The form builder's pages (issue 14), for Editors and Admins: a form's questions as visitors meet them
+ * (people groups, then the referral's questions) with their type, whether they are required and where the
+ * answer goes in the CRM; Change (question text, hint, required), Move up / Move down and Delete, each a
+ * plain form post that works without JavaScript; Preview, Publish and Discard for the draft.
+ * Every change goes into the form's draft (src/admin/form-builder.ts); the live form changes only when
+ * someone publishes, after the same checks as `npm run forms:check`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createFormBuilder, listPath, outline, questionOf, type Working } from '../../admin/form-builder.js'
+import { ukTime } from '../../admin/format.js'
+import { asShown } from '../../forms/confirm-email.js'
+import type { Body } from '../../forms/fields.js'
+import { parseFormText, type FormProblem } from '../../forms/load.js'
+import { moveItem, deleteItem, setKeys } from '../../forms/yaml-edit.js'
+import { parseDocument } from 'yaml'
+import { previewHandlers } from './form-preview.js'
+import { actor, flash, renderPage, seeOther, type RouteOptions } from './render.js'
+
+interface IdParams { id: string }
+interface Where { list?: unknown, index?: unknown }
+type Posted = Where & { seen?: unknown, dir?: unknown, label?: unknown, hint?: unknown, required?: unknown }
+
+const text = (v: unknown) => (typeof v === 'string' ? v : '')
+
+/** The question a request names (`list`, `index`), if the draft has it. */
+function whereOf (w: Where, outlined: ReturnType<typeof outline>) {
+  const path = listPath(text(w.list))
+  const index = Number(text(w.index))
+  if (!path || !Number.isInteger(index) || index < 0) return undefined
+  const questions = path[0] === 'fields' ? outlined.questions : outlined.groups[path[1]]?.questions
+  const q = questions?.[index]
+  return q && { path, index, q }
+}
+
+const questionHref = (id: string, list: string, index: number) => `/admin/forms/${id}/build/question?list=${list}&index=${index}`
+
+export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
+  const { storage, now, config } = app.services
+  const builder = createFormBuilder({ editor: ctx.editor, drafts: storage.drafts, now: () => now().getTime() })
+  const mailOn = config.mail !== undefined
+
+  /** The overview: the draft (or the live form), and what is wrong with it when publishing was refused. */
+  async function overview (reply: FastifyReply, w: Working, o: { status?: number, problems?: FormProblem[], warning?: string } = {}) {
+    const outlined = outline(w.text)
+    // What stops the draft being published, shown while there is a draft; as errors when publishing was refused.
+    const checked = w.draft && !o.problems ? parseFormText(`${w.id}.yaml`, w.text) : undefined
+    const toFix = (checked && !checked.ok ? checked.problems : []).map((p) => {
+      const at = questionOf(p)
+      return { text: p.path ? `${p.path}: ${p.message}` : p.message, href: at ? questionHref(w.id, at.list, at.index) : undefined }
+    })
+    const errors = (o.problems ?? []).map((p) => {
+      const at = questionOf(p)
+      return { id: at ? `q-${at.list}-${at.index}` : 'questions', message: p.path ? `${p.path}: ${p.message}` : p.message, href: at ? questionHref(w.id, at.list, at.index) : undefined }
+    })
+    return renderPage(reply, ctx, 'form-build', {
+      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Questions of ${outlined.title}`,
+      section: 'forms',
+      quiet: errors.length > 0,
+      id: w.id,
+      outline: outlined,
+      seen: w.seen,
+      draft: w.draft && { by: w.draft.updated_by, at: ukTime(w.draft.updated_at) },
+      live: w.liveHash !== undefined,
+      errors,
+      toFix,
+      warning: o.warning,
+    }, o.status ?? (errors.length > 0 ? 422 : 200))
+  }
+
+  /** Someone else changed the draft since the page was shown: theirs stands, and this is said plainly. */
+  const conflict = (reply: FastifyReply, w: Working) => overview(reply, w, {
+    status: 409,
+    warning: `Someone else changed this form${w.draft ? ` (${w.draft.updated_by}, ${ukTime(w.draft.updated_at)})` : ''} since you opened the page, so your change was not made. This is the form as it is now: make your change again if it is still needed.`,
+  })
+
+  const found = async (req: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply) => {
+    const w = await builder.working(req.params.id)
+    if (!w) reply.callNotFound()
+    return w
+  }
+
+  app.get<{ Params: IdParams }>('/forms/:id/build', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    return w && overview(reply, w)
+  })
+
+  /** Applies a change to the draft and goes back to the overview (at `anchor`), or says why not. */
+  async function change (req: FastifyRequest<{ Params: IdParams, Body: Posted }>, reply: FastifyReply, edit: Parameters<typeof builder.change>[3], anchor: string, done: string) {
+    const result = await builder.change(req.params.id, text(req.body?.seen), actor(req), edit)
+    if (result.ok) {
+      flash(req, 'success', done)
+      return seeOther(reply, `/admin/forms/${req.params.id}/build#${anchor}`)
+    }
+    if (result.reason === 'missing') return reply.callNotFound()
+    if (result.reason === 'changed') return conflict(reply, result.working)
+    const w = await builder.working(req.params.id)
+    return overview(reply, w!, { status: 422, warning: result.message })
+  }
+
+  app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/move', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    if (!w) return
+    const at = whereOf(req.body ?? {}, outline(w.text))
+    const delta = req.body?.dir === 'up' ? -1 : req.body?.dir === 'down' ? 1 : undefined
+    if (!at || delta === undefined) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was moved.' })
+    return change(req, reply, (doc) => { moveItem(doc, at.path, at.index, delta) },
+      `q-${text(req.body?.list)}-${at.index + delta}`, `Moved “${at.q.label}” ${delta < 0 ? 'up' : 'down'}.`)
+  })
+
+  const questionPage = (reply: FastifyReply, w: Working, at: NonNullable<ReturnType<typeof whereOf>>, values: { label: string, hint: string, required: boolean }, errors: Array<{ id: string, message: string }> = []) =>
+    renderPage(reply, ctx, 'form-build-question', {
+      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Change a question – ${outline(w.text).title}`,
+      section: 'forms',
+      quiet: true,
+      id: w.id,
+      seen: w.seen,
+      list: at.q.list,
+      index: at.index,
+      question: at.q,
+      values,
+      errors,
+    }, errors.length > 0 ? 422 : 200)
+
+  app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    if (!w) return
+    const at = whereOf(req.query, outline(w.text))
+    if (!at) return seeOther(reply, `/admin/forms/${w.id}/build`)
+    const raw = parseDocument(w.text).getIn([...at.path, at.index]) as { toJSON?: () => Record<string, unknown> } | undefined
+    const hint = raw?.toJSON?.().hint
+    return questionPage(reply, w, at, { label: at.q.label, hint: typeof hint === 'string' ? hint : '', required: at.q.required })
+  })
+
+  app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    if (!w) return
+    const at = whereOf(req.body ?? {}, outline(w.text))
+    if (!at) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was changed.' })
+    const values = { label: text(req.body?.label).trim(), hint: text(req.body?.hint).trim(), required: req.body?.required === 'yes' }
+    if (values.label === '') return questionPage(reply, w, at, values, [{ id: 'label', message: 'Enter the question, as visitors will read it' }])
+    return change(req, reply, (doc) => setKeys(doc, [...at.path, at.index], {
+      label: values.label,
+      hint: values.hint === '' ? undefined : values.hint,
+      // A checkbox or hidden value is never "optional": `required` means "must be ticked" for a checkbox.
+      required: values.required ? true : undefined,
+    }), `q-${at.q.list}-${at.index}`, `Changed “${values.label}”.`)
+  })
+
+  app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    if (!w) return
+    const at = whereOf(req.query, outline(w.text))
+    if (!at) return seeOther(reply, `/admin/forms/${w.id}/build`)
+    return renderPage(reply, ctx, 'form-build-delete', {
+      pageTitle: `Delete “${at.q.label}”?`, section: 'forms', id: w.id, seen: w.seen, list: at.q.list, index: at.index, question: at.q,
+    })
+  })
+
+  app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    if (!w) return
+    const at = whereOf(req.body ?? {}, outline(w.text))
+    if (!at) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was deleted.' })
+    return change(req, reply, (doc) => { deleteItem(doc, at.path, at.index) }, 'questions', `Deleted “${at.q.label}” from the draft.`)
+  })
+
+  app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/publish', { config: { permission: 'forms' } }, async (req, reply) => {
+    const result = await builder.publish(req.params.id, text(req.body?.seen), actor(req))
+    if (result.ok) {
+      await ctx.audit.record(actor(req), 'form saved', req.params.id, 'published from the form builder')
+      flash(req, 'success', 'Published: visitors see the new version of the form now.')
+      return seeOther(reply, `/admin/forms/${req.params.id}/build`)
+    }
+    if (result.reason === 'missing') return reply.callNotFound()
+    const w = (await builder.working(req.params.id))!
+    if (result.reason === 'changed') return conflict(reply, result.working)
+    if (result.reason === 'problems') return overview(reply, w, { problems: result.problems })
+    return overview(reply, w, {
+      status: result.reason === 'nothing' ? 400 : 409,
+      warning: result.reason === 'nothing'
+        ? 'There are no changes to publish.'
+        : result.reason === 'read-only'
+          ? 'The forms folder cannot be written by the server, so the form cannot be published from here.'
+          : 'The live form was changed (in the YAML editor) since this draft began, so publishing it would undo that change. Discard the draft and make your changes again, or copy them into the YAML editor.',
+    })
+  })
+
+  app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/discard', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req, reply)
+    if (!w) return
+    if (!(await builder.discard(w.id, text(req.body?.seen)))) return conflict(reply, w)
+    await ctx.audit.record(actor(req), 'draft discarded', w.id)
+    flash(req, 'success', 'The draft is discarded: the form is as it is live.')
+    return seeOther(reply, `/admin/forms/${w.id}/build`)
+  })
+
+  const preview = previewHandlers(app, async (_req, id) => {
+    const w = await builder.working(id)
+    const parsed = w && parseFormText(`${id}.yaml`, w.text)
+    return parsed && parsed.ok ? asShown(parsed.form.definition, mailOn) : undefined
+  }, (id) => ({ action: `/admin/forms/${id}/build/preview`, back: { href: `/admin/forms/${id}/build`, text: 'Back to the questions' }, away: `/admin/forms/${id}/build` }))
+  app.get<{ Params: IdParams }>('/forms/:id/build/preview', { config: { permission: 'forms' } }, preview.get)
+  app.post<{ Params: IdParams, Body: Body }>('/forms/:id/build/preview', { config: { permission: 'forms' } }, preview.post)
+}

@@ -1,0 +1,131 @@
+/**
+ * The form builder (issue 14), through the real routes: the questions as visitors meet them, changes
+ * kept in a draft that visitors do not see, a second editor's stale change refused with the first's kept,
+ * publishing only a draft that passes the checks (with who published it in the history), discarding,
+ * and the YAML file keeping the comments a person wrote.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { addAccount, signedInAs, useAdminApps, type Staff } from './helpers.js'
+
+const build = useAdminApps()
+
+async function setUp () {
+  const t = await build()
+  const file = path.join(t.formsDir, 'carers-referral.yaml')
+  // A comment a person wrote, which must survive the builder's changes.
+  writeFileSync(file, readFileSync(file, 'utf8').replace('  - { name: reason,', '  # Kept: the main question\n  - { name: reason,'))
+  await t.app.services.forms.reload()
+  await addAccount(t.app, 'ed@example.org', 'editor', undefined, 'Ed Itor')
+  await addAccount(t.app, 'eve@example.org', 'editor', undefined, 'Eve Other')
+  const ed = await signedInAs(t.app, 'ed@example.org')
+  return { t, file, ed }
+}
+
+const seenIn = (html: string) => /name="seen" value="([^"]+)"/.exec(html)![1]!
+const questionOrder = (html: string) => [...html.matchAll(/<h3 class="heading-m" id="q-([a-z0-9-]+)-label">([^<]+)<\/h3>/g)].map((m) => `${m[1]} ${m[2]}`)
+
+async function page (staff: Staff, id = 'carers-referral') {
+  const res = await staff.get(`/admin/forms/${id}/build`)
+  expect(res.statusCode).toBe(200)
+  return res.body
+}
+
+describe('the form builder', () => {
+  it('lists the questions in the order visitors meet them, with type, required and where each answer goes', async () => {
+    const { ed } = await setUp()
+    const html = await page(ed)
+    expect(html).toContain('People: About you')
+    expect(html).toContain('About the referral')
+    expect(questionOrder(html).slice(0, 3)).toEqual(['people-0-0 First name', 'people-0-1 Last name', 'people-0-2 Email address'])
+    expect(html).toContain('tel: A phone number')
+    expect(html).toContain('tel1')
+    expect(html).toContain('Not sent to the CRM')
+    expect(html).toContain('This is the live form.')
+  })
+
+  it('moves a question into a draft, leaving the live form as it is until published, then publishes with who did it', async () => {
+    const { t, file, ed } = await setUp()
+    const before = readFileSync(file, 'utf8')
+    const moved = await ed.post('/admin/forms/carers-referral/build/move', { seen: seenIn(await page(ed)), list: 'people-0', index: '1', dir: 'up' })
+    expect(moved.statusCode).toBe(303)
+    expect(moved.headers.location).toBe('/admin/forms/carers-referral/build#q-people-0-0')
+    const html = await page(ed)
+    expect(html).toContain('Draft: not live yet')
+    expect(html).toContain('Last changed by Ed Itor &lt;ed@example.org&gt;')
+    expect(questionOrder(html).slice(0, 2)).toEqual(['people-0-0 Last name', 'people-0-1 First name'])
+    // Visitors: unchanged, and so is the file.
+    const live = await t.app.inject({ method: 'GET', url: '/forms/carers-referral' })
+    expect(live.body.indexOf('First name')).toBeLessThan(live.body.indexOf('Last name'))
+    expect(readFileSync(file, 'utf8')).toBe(before)
+
+    const changed = await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(html), list: 'fields', index: '0', label: 'What would help you most?', hint: 'A few words are enough', required: 'yes' })
+    expect(changed.statusCode).toBe(303)
+    const published = await ed.post('/admin/forms/carers-referral/build/publish', { seen: seenIn(await page(ed)) })
+    expect(published.statusCode).toBe(303)
+    const after = readFileSync(file, 'utf8')
+    expect(after).toContain('# yaml-language-server: $schema=./form.schema.json')
+    expect(after).toContain('  # Kept: the main question\n  - { name: reason, label: What would help you most?, type: textarea, required: true, hint: A few words are enough }')
+    const now = await t.app.inject({ method: 'GET', url: '/forms/carers-referral' })
+    expect(now.body.indexOf('Last name')).toBeLessThan(now.body.indexOf('First name'))
+    expect(now.body).toContain('What would help you most?')
+    expect(await page(ed)).toContain('This is the live form.')
+    const history = await ed.get('/admin/forms/carers-referral/history')
+    expect(history.body).toContain('Ed Itor')
+    const audit = await t.app.services.storage.audit.list(0, 5)
+    expect(audit[0]).toMatchObject({ action: 'form saved', subject: 'carers-referral', detail: 'published from the form builder' })
+  })
+
+  it('refuses a second editor\'s change made from a page that is out of date, keeping the first', async () => {
+    const { t, ed } = await setUp()
+    const eve = await signedInAs(t.app, 'eve@example.org')
+    const seenByBoth = seenIn(await page(ed))
+    expect(seenIn(await page(eve))).toBe(seenByBoth)
+    expect((await ed.post('/admin/forms/carers-referral/build/move', { seen: seenByBoth, list: 'fields', index: '0', dir: 'down' })).statusCode).toBe(303)
+    const stale = await eve.post('/admin/forms/carers-referral/build/question', { seen: seenByBoth, list: 'people-0', index: '0', label: 'Given name', hint: '', required: 'yes' })
+    expect(stale.statusCode).toBe(409)
+    expect(stale.body).toContain('Someone else changed this form (Ed Itor &lt;ed@example.org&gt;')
+    expect(stale.body).toContain('your change was not made')
+    const draft = (await t.app.services.storage.drafts.get('carers-referral'))!
+    expect(draft.text).not.toContain('Given name')
+    expect(draft.version).toBe(1)
+  })
+
+  it('asks for the question text kindly, keeping what was typed', async () => {
+    const { ed } = await setUp()
+    const res = await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(await page(ed)), list: 'fields', index: '0', label: '  ', hint: 'Keep me', required: 'no' })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toContain('Enter the question, as visitors will read it')
+    expect(res.body).toContain('value="Keep me"')
+  })
+
+  it('will not publish a draft with problems, listing them; deletes and discards', async () => {
+    const { t, file, ed } = await setUp()
+    const before = readFileSync(file, 'utf8')
+    // The referral's main question is the one Charitylog's description is made from: deleting it breaks the form.
+    const confirm = await ed.get('/admin/forms/carers-referral/build/delete?list=fields&index=0')
+    expect(confirm.body).toContain('Delete “How can we help?”?')
+    expect((await ed.post('/admin/forms/carers-referral/build/delete', { seen: seenIn(confirm.body), list: 'fields', index: '0' })).statusCode).toBe(303)
+    const html = await page(ed)
+    expect(html).toContain('Fix these before publishing')
+    expect(html).toContain('there is no top-level field named')
+    const refused = await ed.post('/admin/forms/carers-referral/build/publish', { seen: seenIn(html) })
+    expect(refused.statusCode).toBe(422)
+    expect(refused.body).toContain('error-summary')
+    expect(readFileSync(file, 'utf8')).toBe(before)
+    const discarded = await ed.post('/admin/forms/carers-referral/build/discard', { seen: seenIn(html) })
+    expect(discarded.statusCode).toBe(303)
+    expect(await t.app.services.storage.drafts.get('carers-referral')).toBeUndefined()
+    expect(await page(ed)).toContain('How can we help?')
+  })
+
+  it('previews the draft as visitors will see it', async () => {
+    const { ed } = await setUp()
+    await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(await page(ed)), list: 'fields', index: '0', label: 'Tell us what you need', hint: '', required: 'yes' })
+    const preview = await ed.get('/admin/forms/carers-referral/build/preview')
+    expect(preview.statusCode).toBe(200)
+    expect(preview.body).toContain('Tell us what you need')
+    expect(preview.body).toContain('Back to the questions')
+  })
+})
