@@ -74,15 +74,11 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     warning: `Someone else changed this form${w.draft ? ` (${w.draft.updated_by}, ${ukTime(w.draft.updated_at)})` : ''} since you opened the page, so your change was not made. This is the form as it is now: make your change again if it is still needed.`,
   })
 
-  const found = async (req: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply) => {
-    const w = await builder.working(req.params.id)
-    if (!w) reply.callNotFound()
-    return w
-  }
+  const found = (req: FastifyRequest<{ Params: IdParams }>) => builder.working(req.params.id)
 
   app.get<{ Params: IdParams }>('/forms/:id/build', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    return w && overview(reply, w)
+    const w = await found(req)
+    return w ? overview(reply, w) : reply.callNotFound()
   })
 
   /** Applies a change to the draft and goes back to the overview (at `anchor`), or says why not. */
@@ -99,8 +95,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   }
 
   app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/move', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    if (!w) return
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
     const at = whereOf(req.body ?? {}, outline(w.text))
     const delta = req.body?.dir === 'up' ? -1 : req.body?.dir === 'down' ? 1 : undefined
     if (!at || delta === undefined) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was moved.' })
@@ -123,8 +119,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     }, errors.length > 0 ? 422 : 200)
 
   app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    if (!w) return
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
     const at = whereOf(req.query, outline(w.text))
     if (!at) return seeOther(reply, `/admin/forms/${w.id}/build`)
     const raw = parseDocument(w.text).getIn([...at.path, at.index]) as { toJSON?: () => Record<string, unknown> } | undefined
@@ -133,8 +129,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   })
 
   app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    if (!w) return
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
     const at = whereOf(req.body ?? {}, outline(w.text))
     if (!at) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was changed.' })
     const values = { label: text(req.body?.label).trim(), hint: text(req.body?.hint).trim(), required: req.body?.required === 'yes' }
@@ -148,8 +144,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   })
 
   app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    if (!w) return
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
     const at = whereOf(req.query, outline(w.text))
     if (!at) return seeOther(reply, `/admin/forms/${w.id}/build`)
     return renderPage(reply, ctx, 'form-build-delete', {
@@ -158,8 +154,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   })
 
   app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    if (!w) return
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
     const at = whereOf(req.body ?? {}, outline(w.text))
     if (!at) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was deleted.' })
     return change(req, reply, (doc) => { deleteItem(doc, at.path, at.index) }, 'questions', `Deleted “${at.q.label}” from the draft.`)
@@ -187,8 +183,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   })
 
   app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/discard', { config: { permission: 'forms' } }, async (req, reply) => {
-    const w = await found(req, reply)
-    if (!w) return
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
     if (!(await builder.discard(w.id, text(req.body?.seen)))) return conflict(reply, w)
     await ctx.audit.record(actor(req), 'draft discarded', w.id)
     flash(req, 'success', 'The draft is discarded: the form is as it is live.')
