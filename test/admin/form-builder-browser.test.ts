@@ -1,0 +1,75 @@
+/**
+ * The form builder in Chromium with JavaScript off, as a member of staff who never opens the YAML: from
+ * the forms list to a form's questions, a question moved down, one changed (with a kind error first),
+ * the draft previewed and published; axe finds nothing on any builder page.
+ */
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
+import { freePort } from '../helpers/net.js'
+import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, type AdminTestApp } from './helpers.js'
+
+let t: AdminTestApp
+let browser: Browser
+let context: BrowserContext
+let base = ''
+
+beforeAll(async () => {
+  const port = await freePort()
+  base = `http://127.0.0.1:${port}`
+  t = await buildAdminApp({ password: null, clock: () => new Date(), env: { PUBLIC_URL: base } })
+  await t.app.listen({ port, host: '127.0.0.1' })
+  await addAccount(t.app, 'ed@example.org', 'editor', ACCOUNT_PASSWORD, 'Ed Itor')
+  browser = await launchBrowser()
+  context = await newContext(browser, { javaScriptEnabled: false })
+}, 90_000)
+
+afterAll(async () => {
+  await context?.close()
+  await browser?.close()
+  await t?.close()
+})
+
+it('moves and changes questions, previews and publishes, without JavaScript and without YAML', async () => {
+  const page = await context.newPage()
+  await page.goto(`${base}/admin/sign-in`)
+  await page.getByLabel('Email address').fill('ed@example.org')
+  await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD)
+  await click(page, 'Sign in')
+  await click(page, 'Questions (form builder) of Refer yourself for carer support', 'link')
+  await expectNoAxeViolations(page, 'the questions of a live form')
+
+  await click(page, 'Move down “How can we help?”')
+  expect(await page.locator('.banner--success').innerText()).toContain('Moved “How can we help?” down.')
+  await expectNoAxeViolations(page, 'the questions of a draft')
+  const order = await page.locator('#questions h3').allInnerTexts()
+  expect(order.indexOf('How did you hear about us?')).toBeLessThan(order.indexOf('How can we help?'))
+
+  await click(page, 'Change “How did you hear about us?”', 'link')
+  await expectNoAxeViolations(page, 'changing a question')
+  await page.getByLabel('Question').fill('')
+  await click(page, 'Save to the draft')
+  expect(await page.locator('.error-summary').innerText()).toContain('Enter the question, as visitors will read it')
+  await expectNoAxeViolations(page, 'a question left empty')
+  await page.getByLabel('Question').fill('Where did you hear about us?')
+  await page.getByLabel('Hint (optional)').fill('For example, your GP')
+  await page.getByLabel('Yes, it is required').check()
+  await click(page, 'Save to the draft')
+
+  await click(page, 'Delete “I agree to you storing these details”', 'link')
+  await expectNoAxeViolations(page, 'deleting a question')
+  await click(page, 'No, keep it', 'link')
+
+  await click(page, 'Preview the draft', 'link')
+  expect(await page.getByText('Where did you hear about us?').count()).toBeGreaterThan(0)
+  await expectNoAxeViolations(page, 'the preview of a draft')
+  await click(page, 'Back to the questions', 'link')
+  await click(page, 'Publish')
+  expect(await page.locator('.banner--success').innerText()).toContain('Published')
+  const live = await context.newPage()
+  await live.goto(`${base}/forms/carers-referral`)
+  expect(await live.getByText('Where did you hear about us?').count()).toBeGreaterThan(0)
+  expect(await live.getByText('For example, your GP').count()).toBe(1)
+  await live.close()
+  await page.close()
+}, 90_000)
