@@ -33,7 +33,7 @@ const ROUTES = [
   'GET /admin/alerts', 'POST /admin/alerts/test', 'POST /admin/account/alerts',
   'GET /admin/forms/:id/build', 'POST /admin/forms/:id/build/move', 'GET /admin/forms/:id/build/question', 'POST /admin/forms/:id/build/question',
   'GET /admin/forms/:id/build/delete', 'POST /admin/forms/:id/build/delete', 'POST /admin/forms/:id/build/publish', 'POST /admin/forms/:id/build/discard',
-  'GET /admin/forms/:id/build/preview', 'POST /admin/forms/:id/build/preview',
+  'GET /admin/forms/:id/build/preview', 'POST /admin/forms/:id/build/preview', 'GET /admin/forms/:id/build/add',
 ] as const
 
 /** What a mistyped link, a bookmarklet or a careless script sends: as text, to be percent-encoded. */
@@ -59,13 +59,13 @@ const segment = fc.oneof(text.map(enc), fc.constantFrom(...RAW_SEGMENTS))
 const YAML_BODIES = [ALIAS_BOMB, '['.repeat(5000), `id: x\n# ${'y'.repeat(300_000)}`, 'a: &a [1]\nb: *a\n', '{{{{', 'id: constructor\ntitle: T\n', '\u2028']
 const fieldName = fc.oneof(
   fc.constantFrom('yaml', 'intent', 'base', 'id', 'template', 'password', 'return', '_token', '_action', '_website',
-    'email', 'name', 'role', 'action', 'code', 'current', 'token', 'require', 'who', 'to', 'topics', 'seen', 'list', 'index', 'dir', 'label', 'hint', 'required',
+    'email', 'name', 'role', 'action', 'code', 'current', 'token', 'require', 'who', 'to', 'topics', 'seen', 'list', 'index', 'dir', 'label', 'hint', 'required', 'type', 'send', 'show_if', 'options[0][label]', 'options[99][value]', 'max_length', 'min', 'max', 'when',
     '__proto__', '__proto__[polluted]', 'constructor[prototype][polluted]', 'carer[0][first_name]', 'carer[__proto__][x]', 'carer[99999][x]'),
   text
 )
-const fieldValue = fc.oneof(text, fc.constantFrom(...YAML_BODIES, 'check', 'preview', 'save', 'download', 'charitylog', 'lamplight', 'add:carer', 'remove:carer:0'))
+const fieldValue = fc.oneof(text, fc.constantFrom(...YAML_BODIES, 'check', 'preview', 'save', 'download', 'charitylog', 'lamplight', 'add:carer', 'remove:carer:0', 'fields', 'people-0', 'add-option', 'remove-option:0', 'up-option:1', 'radios', 'crm'))
 const body = fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 6 })
-const query = fc.option(fc.array(fc.tuple(fc.constantFrom('state', 'form', 'page', 'return', 'draft', 'embed', 'signed-out', 'list', 'index', '__proto__'), text), { maxLength: 3 }))
+const query = fc.option(fc.array(fc.tuple(fc.constantFrom('state', 'form', 'page', 'return', 'draft', 'embed', 'signed-out', 'list', 'index', 'type', '__proto__'), text), { maxLength: 3 }))
 
 const STACK = /\n\s+at [^\n]+:\d+:\d+/
 

@@ -66,6 +66,7 @@ const routes = (): Array<[string, string, Area, Record<string, string>?]> => [
   ['POST', '/admin/forms/carers-referral/build/publish', 'forms', { seen: 'x' }],
   ['POST', '/admin/forms/carers-referral/build/discard', 'forms', { seen: 'x' }],
   ['GET', '/admin/forms/carers-referral/build/preview', 'forms'],
+  ['GET', '/admin/forms/carers-referral/build/add?list=fields', 'forms'],
   ['GET', '/admin/connections', 'connections'],
   ['POST', '/admin/connections/charitylog/test', 'connections'],
   ['GET', '/admin/audit', 'audit'],

@@ -12,14 +12,16 @@ import { ukTime } from '../../admin/format.js'
 import { asShown } from '../../forms/confirm-email.js'
 import type { Body } from '../../forms/fields.js'
 import { parseFormText, type FormProblem } from '../../forms/load.js'
-import { moveItem, deleteItem, setKeys } from '../../forms/yaml-edit.js'
+import { addItem, deleteItem, moveItem, setKeys, type ListPath } from '../../forms/yaml-edit.js'
+import type { FieldType } from '../../forms/schema.js'
+import { ADDABLE_TYPES, applyOptionAction, blankValues, checkValues, CHOICE_TYPES, isAddable, newName, readValues, showIfChoices, TYPE_EXAMPLES, typeSummary, valuesOf, type QuestionValues } from '../../admin/question-form.js'
 import { parseDocument } from 'yaml'
 import { previewHandlers } from './form-preview.js'
 import { actor, flash, renderPage, seeOther, type RouteOptions } from './render.js'
 
 interface IdParams { id: string }
 interface Where { list?: unknown, index?: unknown }
-type Posted = Where & { seen?: unknown, dir?: unknown, label?: unknown, hint?: unknown, required?: unknown }
+type Posted = Where & { seen?: unknown, dir?: unknown, type?: unknown, _action?: unknown }
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '')
 
@@ -104,43 +106,86 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       `q-${text(req.body?.list)}-${at.index + delta}`, `Moved “${at.q.label}” ${delta < 0 ? 'up' : 'down'}.`)
   })
 
-  const questionPage = (reply: FastifyReply, w: Working, at: NonNullable<ReturnType<typeof whereOf>>, values: { label: string, hint: string, required: boolean }, errors: Array<{ id: string, message: string }> = []) =>
-    renderPage(reply, ctx, 'form-build-question', {
-      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Change a question – ${outline(w.text).title}`,
+  /** The question's siblings in the draft (the list it is in), as the file has them. */
+  const siblingsOf = (w: Working, path: ListPath) => {
+    const items = parseDocument(w.text).getIn(path) as { toJSON?: () => unknown } | undefined
+    const list = items?.toJSON?.()
+    return (Array.isArray(list) ? list : []).map((f) => (f !== null && typeof f === 'object' ? f as Record<string, unknown> : {}))
+  }
+
+  /** The page for one question: a new one (`index` undefined) or one in the draft. */
+  function questionPage (reply: FastifyReply, w: Working, list: string, index: number | undefined, values: QuestionValues, errors: Array<{ id: string, message: string }> = []) {
+    const path = listPath(list)!
+    const siblings = siblingsOf(w, path)
+    const self = index === undefined ? undefined : String(siblings[index]?.name ?? '')
+    return renderPage(reply, ctx, 'form-build-question', {
+      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}${index === undefined ? 'Add a question' : 'Change a question'} – ${outline(w.text).title}`,
       section: 'forms',
       quiet: true,
       id: w.id,
       seen: w.seen,
-      list: at.q.list,
-      index: at.index,
-      question: at.q,
+      list,
+      index,
       values,
+      typeSummary: typeSummary(values.type),
+      choice: CHOICE_TYPES.includes(values.type),
+      lengthType: ['text', 'textarea', 'email', 'tel', 'postcode', 'number'].includes(values.type),
+      showIfChoices: showIfChoices(siblings, self),
       errors,
+      err: Object.fromEntries(errors.map((e) => [e.id, e.message])),
     }, errors.length > 0 ? 422 : 200)
+  }
 
-  app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
+  app.get<{ Params: IdParams, Querystring: Where & { type?: string } }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
     const w = await found(req)
     if (!w) return reply.callNotFound()
+    const list = text(req.query.list)
+    if (req.query.index === undefined && listPath(list) && isAddable(text(req.query.type))) return questionPage(reply, w, list, undefined, blankValues(text(req.query.type) as FieldType))
     const at = whereOf(req.query, outline(w.text))
     if (!at) return seeOther(reply, `/admin/forms/${w.id}/build`)
-    const raw = parseDocument(w.text).getIn([...at.path, at.index]) as { toJSON?: () => Record<string, unknown> } | undefined
-    const hint = raw?.toJSON?.().hint
-    return questionPage(reply, w, at, { label: at.q.label, hint: typeof hint === 'string' ? hint : '', required: at.q.required })
+    return questionPage(reply, w, list, at.index, valuesOf(siblingsOf(w, at.path)[at.index] ?? {}))
   })
 
   app.post<{ Params: IdParams, Body: Posted }>('/forms/:id/build/question', { config: { permission: 'forms' } }, async (req, reply) => {
     const w = await found(req)
     if (!w) return reply.callNotFound()
-    const at = whereOf(req.body ?? {}, outline(w.text))
-    if (!at) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was changed.' })
-    const values = { label: text(req.body?.label).trim(), hint: text(req.body?.hint).trim(), required: req.body?.required === 'yes' }
-    if (values.label === '') return questionPage(reply, w, at, values, [{ id: 'label', message: 'Enter the question, as visitors will read it' }])
-    return change(req, reply, (doc) => setKeys(doc, [...at.path, at.index], {
-      label: values.label,
-      hint: values.hint === '' ? undefined : values.hint,
-      // A checkbox or hidden value is never "optional": `required` means "must be ticked" for a checkbox.
-      required: values.required ? true : undefined,
-    }), `q-${at.q.list}-${at.index}`, `Changed “${values.label}”.`)
+    const body = (req.body ?? {}) as Posted & Record<string, unknown>
+    const list = text(body.list)
+    const path = listPath(list)
+    const adding = body.index === undefined || body.index === ''
+    const at = adding ? undefined : whereOf(body, outline(w.text))
+    const type = adding ? text(body.type) : at?.q.type ?? ''
+    if (!path || (adding ? !isAddable(type) : !at)) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was changed.' })
+    const values = readValues(body, type)
+    const index = at?.index
+    // An options button: the same page again with a row more, fewer or moved; nothing saved yet.
+    const moved = applyOptionAction(values, text(body._action))
+    if (moved) return questionPage(reply, w, list, index, moved)
+    const siblings = siblingsOf(w, path)
+    const checked = checkValues(values, showIfChoices(siblings, index === undefined ? undefined : String(siblings[index]?.name ?? '')))
+    if (!checked.ok) return questionPage(reply, w, list, index, values, checked.errors)
+    if (index === undefined) {
+      const name = newName(values.label, new Set(siblings.map((f) => String(f.name ?? ''))))
+      const keys = Object.fromEntries(Object.entries(checked.keys).filter(([, v]) => v !== undefined))
+      return change(req, reply, (doc) => { addItem(doc, path, { name, label: values.label, type, ...keys }) },
+        `q-${list}-${siblings.length}`, `Added “${values.label}” to the draft.`)
+    }
+    return change(req, reply, (doc) => setKeys(doc, [...path, index], checked.keys), `q-${list}-${index}`, `Changed “${values.label}”.`)
+  })
+
+  app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/add', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const list = text(req.query.list)
+    if (!listPath(list)) return seeOther(reply, `/admin/forms/${w.id}/build`)
+    return renderPage(reply, ctx, 'form-build-add', {
+      pageTitle: `Add a question – ${outline(w.text).title}`,
+      section: 'forms',
+      id: w.id,
+      list,
+      types: ADDABLE_TYPES.map((t) => ({ value: t, summary: typeSummary(t), example: TYPE_EXAMPLES[t] })),
+      errors: [],
+    })
   })
 
   app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
