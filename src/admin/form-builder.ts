@@ -11,6 +11,7 @@
 import { parseDocument, type Document } from 'yaml'
 import { FIELD_TYPES } from '../forms/fields.js'
 import { parseFormText, type FormProblem } from '../forms/load.js'
+import { publishGate } from '../forms/publish-gate.js'
 import type { FieldType } from '../forms/schema.js'
 import { editText, EditError, type ListPath } from '../forms/yaml-edit.js'
 import type { FormDraft, FormDraftStore } from '../storage/types.js'
@@ -177,6 +178,8 @@ export function createFormBuilder (o: { editor: FormEditor, drafts: FormDraftSto
       if (!w.draft) return { ok: false, reason: 'nothing' }
       const checked = parseFormText(`${id}.yaml`, w.text)
       if (!checked.ok) return { ok: false, reason: 'problems', problems: checked.problems }
+      const gate = publishGate(checked.form.definition, `${id}.yaml`)
+      if (gate.length > 0) return { ok: false, reason: 'problems', problems: gate }
       const saved: SaveResult = await o.editor.save(id, w.text, w.draft.base ?? undefined, actor)
       if (!saved.ok) {
         if (saved.reason === 'invalid') return { ok: false, reason: 'problems', problems: saved.problems }

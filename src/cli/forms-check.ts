@@ -11,6 +11,7 @@ import { loadConfig } from '../config.js'
 import { environment, openConfigured } from '../environment.js'
 import { formJsonSchema, JSON_SCHEMA_FILE } from '../forms/json-schema.js'
 import { formatProblem, loadFormsDir, type FormsDirResult } from '../forms/load.js'
+import { publishGate } from '../forms/publish-gate.js'
 import { databaseFormSource } from '../forms/source.js'
 import { DEFAULT_FORMS_DIR, EXAMPLES_DIR } from '../paths.js'
 
@@ -32,7 +33,11 @@ try {
   console.error(fromDatabase ? (err as Error).message : `Cannot read the forms folder ${dir}: ${(err as Error).message}`)
   process.exit(2)
 }
-for (const [id, form] of result.forms) console.log(`ok      ${form.file} (${id})`)
+for (const [id, form] of result.forms) {
+  console.log(`ok      ${form.file} (${id})`)
+  // Not a failure: files from before these keys stay valid; the form builder will not publish without them.
+  for (const p of publishGate(form.definition, form.file)) console.log(`        warning: ${p.path}: ${p.message}`)
+}
 for (const [file, problems] of result.broken) {
   console.log(`broken  ${file}`)
   for (const p of problems) console.log(`        ${formatProblem(p)}`)

@@ -129,6 +129,14 @@ const formObjectSchema = z.strictObject({
   // An extension of the spec: an "Exit this page" button and the Shift ×3 shortcut.
   quick_exit: z.boolean().optional()
     .describe('Show an "Exit this page" button (and the Shift key pressed 3 times) that leaves for a neutral website.'),
+  // Extensions of the spec (issue 14): who is asking, shown on the form. The form builder will not
+  // publish a form without them (GOV.UK Forms' rule); `forms:check` warns (older files stay valid).
+  privacy_notice: z.url({ protocol: /^https?$/ }).optional()
+    .describe('The address of the charity\'s privacy notice: how it uses what people tell it. Linked from the form.'),
+  contact: z.strictObject({
+    phone: z.string().trim().regex(/^\+?[0-9][0-9 ()-]{4,22}[0-9]$/, 'must be a phone number of digits and spaces, such as 01234 567890').optional(),
+    email: z.email().optional(),
+  }).optional().describe('How someone filling in the form can reach the charity with a question. Shown on the form.'),
   // An extension of the spec (issue 13): email alerts about this form's referrals. Never their answers.
   alerts: z.strictObject({
     new_referrals: z.boolean().optional()

@@ -46,6 +46,8 @@ export interface Texts {
   storageNotice: string
   quickExit: string
   honeypotLabel: string
+  /** The form's own "who is asking" lines (privacy_notice, contact). */
+  about: { heading: string, privacy: string, phone: string, email: string }
   /** The visitor's confirmation email (a form's `confirmation.email: true`, with email alerts on). */
   confirmEmail: {
     label: string
@@ -140,6 +142,7 @@ const en: Texts = {
   storageNotice: 'Sorry, we could not save your referral just now, so it has not been sent. Your answers are still here: wait a minute, then press Send referral again.',
   quickExit: 'Exit this page',
   honeypotLabel: 'Leave this box empty',
+  about: { heading: 'Questions about this form', privacy: 'How we use your information (privacy notice)', phone: 'Phone:', email: 'Email:' },
   confirmEmail: {
     label: 'Email me a confirmation with my reference',
     hint: 'The email has your reference and what happens next, never your answers. Anyone who can read your emails will see that you sent a referral.',
@@ -214,6 +217,7 @@ const cy: Texts = {
   storageNotice: 'Mae’n ddrwg gennym, nid oedd modd cadw eich atgyfeiriad ar hyn o bryd, felly nid yw wedi’i anfon. Mae eich atebion yma o hyd: arhoswch funud, yna pwyswch Anfon yr atgyfeiriad eto.',
   quickExit: 'Gadael y dudalen hon',
   honeypotLabel: 'Gadewch y blwch hwn yn wag',
+  about: { heading: 'Cwestiynau am y ffurflen hon', privacy: 'Sut rydym yn defnyddio eich gwybodaeth (hysbysiad preifatrwydd)', phone: 'Ffôn:', email: 'E-bost:' },
   confirmEmail: {
     label: 'Anfonwch gadarnhad ataf drwy e-bost gyda fy nghyfeirnod',
     hint: 'Mae’r e-bost yn cynnwys eich cyfeirnod a beth sy’n digwydd nesaf, byth eich atebion. Bydd unrhyw un sy’n gallu darllen eich e-byst yn gweld eich bod wedi anfon atgyfeiriad.',

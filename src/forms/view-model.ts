@@ -203,5 +203,16 @@ export function formPage (form: FormDefinition, raw: RawSubmission, errors: Page
     quickExit: form.quick_exit ? QUICK_EXIT_URL : undefined,
     hiddenInputs: o.hiddenInputs,
     honeypot: HONEYPOT_FIELD,
+    about: aboutLines(form, t),
   }
+}
+
+/** The form's "who is asking" lines, where its file gives them: the privacy notice, a phone number, an email address. */
+export function aboutLines (form: FormDefinition, t: Texts): { heading: string, lines: Array<{ label: string, href: string, text: string }> } | undefined {
+  const lines = [
+    ...(form.contact?.phone ? [{ label: t.about.phone, href: `tel:${form.contact.phone.replace(/[^+0-9]/g, '')}`, text: form.contact.phone }] : []),
+    ...(form.contact?.email ? [{ label: t.about.email, href: `mailto:${form.contact.email}`, text: form.contact.email }] : []),
+    ...(form.privacy_notice ? [{ label: '', href: form.privacy_notice, text: t.about.privacy }] : []),
+  ]
+  return lines.length > 0 ? { heading: t.about.heading, lines } : undefined
 }

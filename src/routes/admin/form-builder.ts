@@ -12,6 +12,7 @@ import { ukTime } from '../../admin/format.js'
 import { asShown } from '../../forms/confirm-email.js'
 import type { Body } from '../../forms/fields.js'
 import { parseFormText, type FormProblem } from '../../forms/load.js'
+import { publishGate } from '../../forms/publish-gate.js'
 import { addItem, deleteItem, moveItem, setKeys, type ListPath } from '../../forms/yaml-edit.js'
 import type { FieldType } from '../../forms/schema.js'
 import { ADDABLE_TYPES, applyOptionAction, blankValues, checkValues, CHOICE_TYPES, isAddable, newName, readValues, showIfChoices, TYPE_EXAMPLES, typeSummary, valuesOf, type QuestionValues } from '../../admin/question-form.js'
@@ -35,6 +36,9 @@ function whereOf (w: Where, outlined: ReturnType<typeof outline>) {
   return q && { path, index, q }
 }
 
+/** Problems that the Form settings page puts right. */
+const SETTINGS_KEYS = /^(title|intro|privacy_notice|contact|confirmation)\b/
+
 const questionHref = (id: string, list: string, index: number) => `/admin/forms/${id}/build/question?list=${list}&index=${index}`
 
 export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
@@ -47,9 +51,11 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     const outlined = outline(w.text)
     // What stops the draft being published, shown while there is a draft; as errors when publishing was refused.
     const checked = w.draft && !o.problems ? parseFormText(`${w.id}.yaml`, w.text) : undefined
-    const toFix = (checked && !checked.ok ? checked.problems : []).map((p) => {
+    const pending = !checked ? [] : checked.ok ? publishGate(checked.form.definition, `${w.id}.yaml`) : checked.problems
+    const toFix = pending.map((p) => {
       const at = questionOf(p)
-      return { text: p.path ? `${p.path}: ${p.message}` : p.message, href: at ? questionHref(w.id, at.list, at.index) : undefined }
+      const href = at ? questionHref(w.id, at.list, at.index) : SETTINGS_KEYS.test(p.path) ? `/admin/forms/${w.id}/build/settings` : undefined
+      return { text: p.path ? `${p.path}: ${p.message}` : p.message, href }
     })
     const errors = (o.problems ?? []).map((p) => {
       const at = questionOf(p)
@@ -186,6 +192,69 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       types: ADDABLE_TYPES.map((t) => ({ value: t, summary: typeSummary(t), example: TYPE_EXAMPLES[t] })),
       errors: [],
     })
+  })
+
+  /** Form settings: the title and introduction, who is asking (the publish gate's keys), what happens next. */
+  const settingsOf = (w: Working) => {
+    const data = (parseDocument(w.text).toJSON() ?? {}) as Record<string, unknown>
+    const o = (v: unknown) => (v !== null && typeof v === 'object' ? v as Record<string, unknown> : {})
+    return {
+      title: text(data.title),
+      intro: text(data.intro),
+      privacy: text(data.privacy_notice),
+      phone: text(o(data.contact).phone),
+      email: text(o(data.contact).email),
+      next: text(o(data.confirmation).body),
+      offerEmail: o(data.confirmation).email === true,
+    }
+  }
+  const settingsPage = (reply: FastifyReply, w: Working, values: ReturnType<typeof settingsOf>, errors: Array<{ id: string, message: string }> = []) =>
+    renderPage(reply, ctx, 'form-build-settings', {
+      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Form settings – ${outline(w.text).title}`,
+      section: 'forms',
+      quiet: true,
+      id: w.id,
+      seen: w.seen,
+      values,
+      errors,
+      err: Object.fromEntries(errors.map((e) => [e.id, e.message])),
+    }, errors.length > 0 ? 422 : 200)
+
+  app.get<{ Params: IdParams }>('/forms/:id/build/settings', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    return w ? settingsPage(reply, w, settingsOf(w)) : reply.callNotFound()
+  })
+
+  app.post<{ Params: IdParams, Body: Record<string, unknown> }>('/forms/:id/build/settings', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const b = req.body ?? {}
+    const values = {
+      title: text(b.title).trim(),
+      intro: text(b.intro).replace(/\r\n?/g, '\n').trim(),
+      privacy: text(b.privacy).trim(),
+      phone: text(b.phone).trim(),
+      email: text(b.email).trim(),
+      next: text(b.next).replace(/\r\n?/g, '\n').trim(),
+      offerEmail: b.offer_email === 'yes',
+    }
+    const errors: Array<{ id: string, message: string }> = []
+    if (values.title === '') errors.push({ id: 'title', message: 'Enter the form’s title, as visitors will see it' })
+    if (values.privacy !== '' && !/^https?:\/\/[^\s]+\.[^\s]+$/.test(values.privacy)) errors.push({ id: 'privacy', message: 'Enter the privacy notice’s full address, starting with https://' })
+    if (values.phone !== '' && !/^\+?[0-9][0-9 ()-]{4,22}[0-9]$/.test(values.phone)) errors.push({ id: 'phone', message: 'Enter a phone number of digits and spaces, like 01234 567890' })
+    if (values.email !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) errors.push({ id: 'email', message: 'Enter an email address in the correct format, like help@example-charity.org.uk' })
+    if (errors.length > 0) return settingsPage(reply, w, values, errors)
+    const empty = (v: string) => (v === '' ? undefined : v)
+    return change(req, reply, (doc) => {
+      setKeys(doc, [], { title: values.title, intro: empty(values.intro), privacy_notice: empty(values.privacy) })
+      if (values.phone === '' && values.email === '') setKeys(doc, [], { contact: undefined })
+      else if (doc.getIn(['contact']) === undefined) setKeys(doc, [], { contact: { ...(values.phone && { phone: values.phone }), ...(values.email && { email: values.email }) } })
+      else setKeys(doc, ['contact'], { phone: empty(values.phone), email: empty(values.email) })
+      const confirmation = { body: empty(values.next), email: values.offerEmail ? true : undefined }
+      if (doc.getIn(['confirmation']) === undefined) {
+        if (confirmation.body !== undefined || confirmation.email) setKeys(doc, [], { confirmation: Object.fromEntries(Object.entries(confirmation).filter(([, v]) => v !== undefined)) })
+      } else setKeys(doc, ['confirmation'], confirmation)
+    }, 'settings', 'The form settings are saved in the draft.')
   })
 
   app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
