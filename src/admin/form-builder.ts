@@ -122,6 +122,22 @@ export function questionOf (problem: FormProblem): { list: ListName, index: numb
   return { list: m[1] === undefined ? 'fields' : `people-${Number(m[1])}`, index: Number(m[2]) }
 }
 
+/**
+ * A new form for the builder: the least a form of that CRM needs (a person with a first and last name,
+ * and how we can help), with the CRM's own ID left to choose from what the CRM lists (the Destination
+ * and group pages). Not live until published.
+ */
+export function skeleton (kind: 'charitylog' | 'lamplight', id: string, title: string): string {
+  const name = ['      - { name: first_name, label: First name, type: text, required: true, autocomplete: given-name }',
+    '      - { name: surname, label: Last name, type: text, required: true, autocomplete: family-name }']
+  const [destination, crm] = kind === 'lamplight'
+    ? ['destination:\n  type: lamplight\n  workareaid: 0 # chosen on the Destination page\n  attendee: client\n  reason: reason', '    lamplight: { role: user }']
+    : ['destination:\n  type: charitylog\n  description: reason', '    charitylog: { org_type_id: 0 } # chosen on the group\'s page']
+  return [`id: ${id}`, `title: ${JSON.stringify(title)}`, destination, 'people:', '  - key: client',
+    `    heading: ${kind === 'lamplight' ? 'The person being referred' : 'About you'}`, crm, '    fields:', ...name,
+    'fields:', '  - { name: reason, label: How can we help?, type: textarea, required: true }', ''].join('\n')
+}
+
 export type ChangeResult =
   | { ok: true, seen: string }
   /** The draft (or the live form) is not what the page showed: nothing changed. */
@@ -144,6 +160,8 @@ export interface FormBuilder {
   change (id: string, seen: string, actor: string, edit: (doc: Document) => void): Promise<ChangeResult>
   publish (id: string, seen: string, actor: string): Promise<PublishResult>
   discard (id: string, seen: string): Promise<boolean>
+  /** Starts a draft of a new form (false when a draft of that id exists). */
+  start (id: string, text: string, actor: string): Promise<boolean>
 }
 
 export function createFormBuilder (o: { editor: FormEditor, drafts: FormDraftStore, now: () => number }): FormBuilder {
@@ -188,6 +206,10 @@ export function createFormBuilder (o: { editor: FormEditor, drafts: FormDraftSto
       }
       await o.drafts.discard(id, w.draft.version)
       return { ok: true, unchanged: saved.unchanged }
+    },
+    async start (id, text, actor) {
+      const saved = await o.drafts.save({ formId: id, text, base: null, expected: undefined, at: o.now(), by: actor })
+      return saved.ok
     },
     async discard (id, seen) {
       const w = await working(id)

@@ -13,5 +13,10 @@ export function publishGate (form: FormDefinition, file: string): FormProblem[] 
   if (!form.privacy_notice) say('privacy_notice', 'add the address of your privacy notice, so people can see how you use what they tell you')
   if (!form.contact?.phone && !form.contact?.email) say('contact', 'add a phone number or an email address, so people can ask about the form')
   if (!form.confirmation?.body) say('confirmation.body', 'say what happens next, on the page people see once they have sent the form')
+  // A new form from the builder starts with 0 for the IDs the CRM lists, until they are chosen.
+  if (form.destination.type === 'lamplight' && form.destination.workareaid === 0) say('destination.workareaid', 'choose the Lamplight workarea the referrals go to')
+  for (const [i, g] of (form.people ?? []).entries()) {
+    if (g.charitylog?.org_type_id === 0) say(`people[${i}].charitylog.org_type_id`, `choose the Charitylog client type of “${g.heading}”`)
+  }
   return missing
 }

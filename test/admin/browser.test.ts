@@ -69,7 +69,7 @@ describe('staff in the browser', () => {
 
     await click(page, 'Forms', 'link')
     await expectNoViolations(page, 'forms list')
-    await click(page, 'Edit Refer yourself for carer support', 'link')
+    await click(page, 'Edit the YAML Refer yourself for carer support', 'link')
     const yaml = page.locator('#yaml')
     const original = await yaml.inputValue()
     const changed = original.replace('How can we help?', 'What would help you most?')
@@ -163,7 +163,7 @@ describe('staff in the browser', () => {
       await expectNoViolations(page, path)
     }
     await page.goto(`${base}/admin/forms/new`)
-    expect((await click(page, 'Continue')).status()).toBe(422)
+    expect((await click(page, 'Continue in the YAML editor')).status()).toBe(422)
     await expectNoViolations(page, 'new form with errors')
     await page.close()
   }, 90_000)

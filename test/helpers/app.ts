@@ -57,7 +57,13 @@ export async function buildTestApp (opts: TestAppOptions = {}): Promise<TestApp>
     ...(opts.startWorker !== undefined && { startWorker: opts.startWorker }),
     alerts: { pollMs: 50, retryBaseMs: 50, ...opts.alerts },
   })
-  await app.ready()
+  try {
+    await app.ready()
+  } catch (err) {
+    // Refused to start (a second server on one data folder): its storage is closed before the test removes the folder.
+    await app.close().catch(() => {})
+    throw err
+  }
   return {
     app,
     config,

@@ -7,7 +7,8 @@
  * someone publishes, after the same checks as `npm run forms:check`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { createFormBuilder, listPath, outline, questionOf, type Working } from '../../admin/form-builder.js'
+import { testConnection, type CrmItem } from '../../admin/connections.js'
+import { listPath, outline, questionOf, type Working } from '../../admin/form-builder.js'
 import { ukTime } from '../../admin/format.js'
 import { asShown } from '../../forms/confirm-email.js'
 import type { Body } from '../../forms/fields.js'
@@ -42,8 +43,8 @@ const SETTINGS_KEYS = /^(title|intro|privacy_notice|contact|confirmation)\b/
 const questionHref = (id: string, list: string, index: number) => `/admin/forms/${id}/build/question?list=${list}&index=${index}`
 
 export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
-  const { storage, now, config } = app.services
-  const builder = createFormBuilder({ editor: ctx.editor, drafts: storage.drafts, now: () => now().getTime() })
+  const { config, relay, forms } = app.services
+  const { builder } = ctx
   const mailOn = config.mail !== undefined
 
   /** The overview: the draft (or the live form), and what is wrong with it when publishing was refused. */
@@ -255,6 +256,159 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
         if (confirmation.body !== undefined || confirmation.email) setKeys(doc, [], { confirmation: Object.fromEntries(Object.entries(confirmation).filter(([, v]) => v !== undefined)) })
       } else setKeys(doc, ['confirmation'], confirmation)
     }, 'settings', 'The form settings are saved in the draft.')
+  })
+
+  /** What the CRM lists (Lamplight's workareas, Charitylog's client types), asked now; undefined when it cannot say. */
+  async function crmChoices (type: string): Promise<Array<{ id: string, name: string }> | undefined> {
+    if (type !== 'lamplight' && type !== 'charitylog') return undefined
+    if (!relay.crms.adapters[type]) return undefined
+    const test = await testConnection(relay.crms, type, forms.list().map((f) => f.definition))
+    if (!test.ok || !test.items) return undefined
+    const flat: Array<{ id: string, name: string }> = []
+    const walk = (items: CrmItem[], prefix: string) => { for (const i of items) { flat.push({ id: i.id, name: `${prefix}${i.name}` }); walk(i.children, `${prefix}${i.name} › `) } }
+    walk(test.items, '')
+    return flat
+  }
+
+  const dataOf = (w: Working) => (parseDocument(w.text).toJSON() ?? {}) as Record<string, any>
+
+  /** A people group's page: a new one (`index` undefined) or one of the draft. */
+  async function groupPage (reply: FastifyReply, w: Working, index: number | undefined, values: Record<string, string>, errors: Array<{ id: string, message: string }> = []) {
+    const data = dataOf(w)
+    const type = String(data.destination?.type ?? '')
+    return renderPage(reply, ctx, 'form-build-group', {
+      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}${index === undefined ? 'Add a group of people' : 'Change a group of people'} – ${outline(w.text).title}`,
+      section: 'forms',
+      quiet: true,
+      id: w.id,
+      seen: w.seen,
+      index,
+      values,
+      type,
+      clientTypes: type === 'charitylog' ? await crmChoices(type) : undefined,
+      errors,
+      err: Object.fromEntries(errors.map((e) => [e.id, e.message])),
+    }, errors.length > 0 ? 422 : 200)
+  }
+
+  app.get<{ Params: IdParams, Querystring: { index?: string } }>('/forms/:id/build/group', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const data = dataOf(w)
+    if (req.query.index === undefined) return groupPage(reply, w, undefined, { heading: '', min: '1', max: '1', add_another: '', part: 'referrer', role: 'contact', org_type_id: '' })
+    const index = Number(req.query.index)
+    const g = Array.isArray(data.people) ? data.people[index] : undefined
+    if (!Number.isInteger(index) || !g) return seeOther(reply, `/admin/forms/${w.id}/build`)
+    const part = data.destination?.referrer === g.key ? 'referrer' : 'attendee'
+    return groupPage(reply, w, index, {
+      heading: text(g.heading),
+      min: String(g.min ?? 1),
+      max: String(g.max ?? 1),
+      add_another: text(g.add_another),
+      part,
+      role: text(g.lamplight?.role) || 'user',
+      org_type_id: g.charitylog?.org_type_id ? String(g.charitylog.org_type_id) : '',
+    })
+  })
+
+  app.post<{ Params: IdParams, Body: Record<string, unknown> }>('/forms/:id/build/group', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const b = req.body ?? {}
+    const data = dataOf(w)
+    const people: Array<Record<string, any>> = Array.isArray(data.people) ? data.people : []
+    const index = b.index === undefined || b.index === '' ? undefined : Number(text(b.index))
+    if (index !== undefined && (!Number.isInteger(index) || !people[index])) return overview(reply, w, { status: 400, warning: 'That group is not in the form any more: nothing was changed.' })
+    const type = String(data.destination?.type ?? '')
+    const values = {
+      heading: text(b.heading).trim(),
+      min: text(b.min).trim() || '1',
+      max: text(b.max).trim() || '1',
+      add_another: text(b.add_another).trim(),
+      part: text(b.part) === 'attendee' ? 'attendee' : 'referrer',
+      role: text(b.role) === 'user' ? 'user' : 'contact',
+      org_type_id: text(b.org_type_id).trim(),
+    }
+    const errors: Array<{ id: string, message: string }> = []
+    if (values.heading === '') errors.push({ id: 'heading', message: 'Enter a heading for the group, such as “About you”' })
+    const min = /^\d{1,2}$/.test(values.min) ? Number(values.min) : NaN
+    const max = /^\d{1,2}$/.test(values.max) ? Number(values.max) : NaN
+    if (!(min >= 0 && min <= 50)) errors.push({ id: 'min', message: 'Enter the fewest people as a whole number from 0 to 50' })
+    if (!(max >= 1 && max <= 50)) errors.push({ id: 'max', message: 'Enter the most people as a whole number from 1 to 50' })
+    else if (min > max) errors.push({ id: 'max', message: 'The most people must not be fewer than the fewest' })
+    if (type === 'lamplight' && (min !== 1 || max !== 1)) errors.push({ id: 'max', message: 'For Lamplight, each group is one person: the one referred, or the one referring them' })
+    if (type === 'charitylog' && !/^\d{1,9}$/.test(values.org_type_id)) errors.push({ id: 'org_type_id', message: 'Choose the Charitylog client type of these people' })
+    if (errors.length > 0) return groupPage(reply, w, index, values, errors)
+    const group = {
+      heading: values.heading,
+      min: min === 1 ? undefined : min,
+      max: max === 1 ? undefined : max,
+      add_another: max > 1 && values.add_another !== '' ? values.add_another : undefined,
+    }
+    if (index === undefined) {
+      const key = newName(values.heading, new Set(people.map((g) => String(g.key ?? ''))))
+      return change(req, reply, (doc) => {
+        addItem(doc, ['people'], {
+          key,
+          ...Object.fromEntries(Object.entries(group).filter(([, v]) => v !== undefined)),
+          ...(type === 'lamplight' && { lamplight: { role: values.role } }),
+          ...(type === 'charitylog' && { charitylog: { org_type_id: Number(values.org_type_id) } }),
+          fields: [{ name: 'first_name', label: 'First name', type: 'text', required: true }, { name: 'surname', label: 'Last name', type: 'text', required: true }],
+        })
+        if (type === 'lamplight') setKeys(doc, ['destination'], { [values.part]: key })
+      }, 'questions', `Added the group “${values.heading}”, with a first and last name to start.`)
+    }
+    const key = String(people[index]!.key)
+    return change(req, reply, (doc) => {
+      setKeys(doc, ['people', index], group)
+      if (type === 'lamplight') {
+        setKeys(doc, ['people', index, 'lamplight'], { role: values.role })
+        const other = values.part === 'attendee' ? 'referrer' : 'attendee'
+        setKeys(doc, ['destination'], { [values.part]: key, ...(data.destination?.[other] === key && { [other]: undefined }) })
+      }
+      if (type === 'charitylog') setKeys(doc, ['people', index, 'charitylog'], { org_type_id: Number(values.org_type_id) })
+    }, 'questions', `Changed the group “${values.heading}”.`)
+  })
+
+  /** Where the referrals go: the CRM's own IDs chosen from what it lists. */
+  async function destinationPage (reply: FastifyReply, w: Working, values: Record<string, string>, errors: Array<{ id: string, message: string }> = []) {
+    const data = dataOf(w)
+    const type = String(data.destination?.type ?? '')
+    const top: Array<Record<string, any>> = Array.isArray(data.fields) ? data.fields : []
+    return renderPage(reply, ctx, 'form-build-destination', {
+      pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Where referrals go – ${outline(w.text).title}`,
+      section: 'forms',
+      quiet: true,
+      id: w.id,
+      seen: w.seen,
+      type,
+      values,
+      workareas: type === 'lamplight' ? await crmChoices(type) : undefined,
+      textFields: top.filter((f) => f.type === 'textarea' || f.type === 'text').map((f) => ({ name: String(f.name), label: String(f.label ?? f.name) })),
+      errors,
+      err: Object.fromEntries(errors.map((e) => [e.id, e.message])),
+    }, errors.length > 0 ? 422 : 200)
+  }
+
+  app.get<{ Params: IdParams }>('/forms/:id/build/destination', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const d = dataOf(w).destination ?? {}
+    return destinationPage(reply, w, { workareaid: d.workareaid ? String(d.workareaid) : '', reason: text(d.reason ?? d.description) })
+  })
+
+  app.post<{ Params: IdParams, Body: Record<string, unknown> }>('/forms/:id/build/destination', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const type = String(dataOf(w).destination?.type ?? '')
+    const values = { workareaid: text(req.body?.workareaid).trim(), reason: text(req.body?.reason) }
+    const errors: Array<{ id: string, message: string }> = []
+    if (type === 'lamplight' && !/^[1-9]\d{0,8}$/.test(values.workareaid)) errors.push({ id: 'workareaid', message: 'Choose the Lamplight workarea the referrals go to' })
+    if (errors.length > 0) return destinationPage(reply, w, values, errors)
+    const reason = values.reason === '' ? undefined : values.reason
+    return change(req, reply, (doc) => setKeys(doc, ['destination'], type === 'lamplight'
+      ? { workareaid: Number(values.workareaid), reason }
+      : { description: reason }), 'settings', 'Where referrals go is saved in the draft.')
   })
 
   app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {

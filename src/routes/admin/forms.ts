@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { FORM_ID_PATTERN, normaliseText, numberedLines, type Template } from '../../admin/form-editor.js'
 import { CRM_NAMES } from '../../admin/connections.js'
+import { skeleton } from '../../admin/form-builder.js'
 import type { FormProblem } from '../../forms/load.js'
 import { actor, flash, renderPage, seeOther, type AdminContext, type RouteOptions } from './render.js'
 
@@ -70,7 +71,8 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
   const { forms, config } = app.services
 
   app.get('/forms', { config: { permission: 'forms' } }, async (_req, reply) => {
-    const drafts = new Set((await app.services.storage.drafts.list()).map((d) => d.form_id))
+    const draftList = await app.services.storage.drafts.list()
+    const drafts = new Set(draftList.map((d) => d.form_id))
     const live = forms.list().map((f) => f.definition).sort((a, b) => a.id.localeCompare(b.id)).map((d) => ({
       id: d.id,
       title: d.title,
@@ -83,8 +85,10 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
       const id = file.replace(/\.ya?ml$/, '')
       return { file, editable: FORM_ID_PATTERN.test(id) && file.endsWith('.yaml'), id, problems }
     })
+    // New forms made in the builder, not published yet (a draft of a live form shows beside it).
+    const newDrafts = draftList.filter((d) => d.base === null && !forms.get(d.form_id)).map((d) => ({ id: d.form_id, by: d.updated_by }))
     return renderPage(reply, ctx, 'forms', {
-      pageTitle: 'Forms', section: 'forms', live, broken, writable: await ctx.editor.writable(), formsDir: config.formsDir,
+      pageTitle: 'Forms', section: 'forms', live, broken, newDrafts, writable: await ctx.editor.writable(), formsDir: config.formsDir,
     })
   })
 
@@ -92,13 +96,13 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
     pageTitle: 'New form', section: 'forms', errors: [], values: { id: '', template: '' },
   }))
 
-  app.post<{ Body: { id?: unknown, template?: unknown } }>('/forms/new', { config: { permission: 'forms' } }, async (req, reply) => {
+  app.post<{ Body: { id?: unknown, template?: unknown, intent?: unknown } }>('/forms/new', { config: { permission: 'forms' } }, async (req, reply) => {
     const id = typeof req.body?.id === 'string' ? req.body.id.trim() : ''
     const template = req.body?.template === 'charitylog' || req.body?.template === 'lamplight' ? req.body.template as Template : undefined
     const errors: Array<{ id: string, message: string }> = []
     if (!FORM_ID_PATTERN.test(id)) {
       errors.push({ id: 'id', message: 'Enter an id of lower-case letters, digits and hyphens, like benefits-advice' })
-    } else if (forms.get(id) || await ctx.editor.read(id)) {
+    } else if (forms.get(id) || await ctx.editor.read(id) || (req.body?.intent === 'build' && await app.services.storage.drafts.get(id))) {
       errors.push({ id: 'id', message: `There is already a form called ${id}: choose another id` })
     }
     if (!template) errors.push({ id: 'template-charitylog', message: 'Choose where referrals from this form go' })
@@ -106,6 +110,13 @@ export default async function formRoutes (app: FastifyInstance, { ctx }: RouteOp
       return renderPage(reply, ctx, 'form-new', {
         pageTitle: 'Error: New form', section: 'forms', errors, values: { id, template: template ?? '' },
       }, 422)
+    }
+    if (req.body?.intent === 'build') {
+      // Without YAML: a draft of the least such a form needs, in the builder; not live until published.
+      if (!(await ctx.builder.start(id, skeleton(template, id, 'New form'), actor(req)))) {
+        return renderPage(reply, ctx, 'form-new', { pageTitle: 'Error: New form', section: 'forms', errors: [{ id: 'id', message: `There is already a draft of ${id}: open it from the forms list, or choose another id` }], values: { id, template } }, 422)
+      }
+      return seeOther(reply, `/admin/forms/${id}/build`)
     }
     keepDraft(req, id, await ctx.editor.template(template, id), '')
     return seeOther(reply, `/admin/forms/${id}/edit?draft`)

@@ -17,6 +17,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Sessi
 import { createAuditLog, staffActor } from '../../admin/audit.js'
 import type { ConnectionTest, DestinationType } from '../../admin/connections.js'
 import { actorOf, can, homeOf, ROLE_LABELS, type Permission, type Staff } from '../../admin/roles.js'
+import { createFormBuilder } from '../../admin/form-builder.js'
 import { createFormEditor, FORM_ID_PATTERN } from '../../admin/form-editor.js'
 import { isUnavailable } from '../../storage/index.js'
 import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../admin/session-store.js'
@@ -79,10 +80,12 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   // of the database again on every staff request.
   let accountsExist = false
   const hasAccounts = async () => accountsExist || (accountsExist = await storage.accounts.count() > 0)
+  const editor = createFormEditor({ source: app.services.formSource, registry: forms, history: storage.formHistory, now: () => now().getTime() })
   const ctx: AdminContext = {
     config,
     sessionSecret: opts.sessionSecret,
-    editor: createFormEditor({ source: app.services.formSource, registry: forms, history: storage.formHistory, now: () => now().getTime() }),
+    editor,
+    builder: createFormBuilder({ editor, drafts: storage.drafts, now: () => now().getTime() }),
     audit: createAuditLog(storage.audit, () => now().getTime()),
     deliveries: storage.deliveries,
     accounts: storage.accounts,

@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { staffActor, type AuditLog } from '../../admin/audit.js'
 import { can, ROLE_LABELS, type Permission } from '../../admin/roles.js'
+import type { FormBuilder } from '../../admin/form-builder.js'
 import type { FormEditor } from '../../admin/form-editor.js'
 import { STATE_LABELS } from '../../admin/format.js'
 import type { Config } from '../../config.js'
@@ -25,6 +26,8 @@ export interface AdminContext {
   /** At least 32 characters, derived from SECRET_KEY: signs the session cookie and the sign-in form's token. */
   sessionSecret: string
   editor: FormEditor
+  /** The form builder: drafts and publishing (src/admin/form-builder.ts). */
+  builder: FormBuilder
   audit: AuditLog
   deliveries: DeliveryQueries
   accounts: AccountStore
