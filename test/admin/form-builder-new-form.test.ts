@@ -5,7 +5,9 @@
  * answers; previews it and publishes it. A visitor then sends it, and the fake Lamplight (which enforces
  * the documented contract) receives the two profiles and the referral with those fields.
  */
-import type { Browser, BrowserContext } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startFakeLamplight, type FakeLamplight } from '../fakes/fake-lamplight.js'
 import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
@@ -20,7 +22,12 @@ let staffContext: BrowserContext
 let visitorContext: BrowserContext
 let base = ''
 
+/** Full-page pictures of the steps, into tmp/screens/ (git-ignored), for the README's staff section. */
+const SCREENS = path.resolve(import.meta.dirname, '../../tmp/screens')
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENS, `builder-${name}.png`), fullPage: true })
+
 beforeAll(async () => {
+  mkdirSync(SCREENS, { recursive: true })
   crm = await startFakeLamplight()
   const port = await freePort()
   base = `http://127.0.0.1:${port}`
@@ -53,6 +60,7 @@ it('a new Lamplight form made without YAML, published, and sent by a visitor to 
   await click(page, 'Continue in the form builder')
   expect(page.url()).toBe(`${base}/admin/forms/advice-referral/build`)
   await expectNoAxeViolations(page, 'a new form in the builder')
+  await shot(page, '1-new-form')
 
   // Where referrals go: the workarea from Lamplight's own list.
   await click(page, 'Where referrals go', 'link')
@@ -80,12 +88,14 @@ it('a new Lamplight form made without YAML, published, and sent by a visitor to 
   await page.getByLabel('Yes, it is required').check()
   await page.getByLabel('As this CRM field:').check()
   await page.getByLabel('CRM field (with “As this CRM field”)').fill('has social worker')
+  await shot(page, '2-question')
   await click(page, 'Save to the draft')
   await click(page, 'Add a question about the referral', 'link')
   await page.getByLabel('One line of text.').check()
   await click(page, 'Continue')
   await page.getByLabel('Question', { exact: true }).fill('What is the social worker’s name?')
   await page.getByLabel('Show this question').selectOption({ label: 'Only if “Does the person have a social worker?” is answered “Yes”' })
+  await shot(page, '3-show-only-if')
   await page.getByLabel('As this CRM field:').check()
   await page.getByLabel('CRM field (with “As this CRM field”)').fill('social worker name')
   await click(page, 'Save to the draft')
@@ -94,6 +104,7 @@ it('a new Lamplight form made without YAML, published, and sent by a visitor to 
   await click(page, 'Publish')
   expect(await page.locator('.error-summary').innerText()).toContain('privacy_notice')
   await expectNoAxeViolations(page, 'publishing refused')
+  await shot(page, '4-publish-refused')
   await click(page, 'Form settings', 'link')
   await expectNoAxeViolations(page, 'form settings')
   await page.getByLabel('Title').fill('Refer someone for advice')
@@ -107,6 +118,7 @@ it('a new Lamplight form made without YAML, published, and sent by a visitor to 
   await click(page, 'Back to the questions', 'link')
   await click(page, 'Publish')
   expect(await page.locator('.banner--success').innerText()).toContain('Published')
+  await shot(page, '5-published')
   await page.close()
 
   // A visitor, without JavaScript.
