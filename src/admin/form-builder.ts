@@ -69,6 +69,13 @@ const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : 
 function questionsOf (fields: unknown, listName: ListName): QuestionOutline[] {
   const items = list(fields)
   const labels = new Map(items.map((f) => [str(obj(f).name), str(obj(f).label, str(obj(f).name))]))
+  /** An answer's words, as visitors see them: an option's label, "ticked" for a tick box, else the value. */
+  const answerWords = (fieldName: string, value: string) => {
+    const f = obj(items.find((i) => str(obj(i).name) === fieldName))
+    if (f.type === 'checkbox') return 'ticked'
+    const option = list(f.options).map(obj).find((o) => str(o.value) === value)
+    return option ? `answered “${str(option.label)}”` : `answered “${value}”`
+  }
   return items.map((raw, index) => {
     const f = obj(raw)
     const type = str(f.type)
@@ -85,7 +92,7 @@ function questionsOf (fields: unknown, listName: ListName): QuestionOutline[] {
       typeSummary: known ? known.summary : `"${type}" is not a type the forms know`,
       required: f.required === true,
       sentAs: to === false ? 'Not sent to the CRM' : typeof to === 'string' ? to : `${str(f.name)} (its name)`,
-      showIf: cond.field === undefined ? undefined : `Only if “${labels.get(str(cond.field)) ?? str(cond.field)}” is ${wanted.map((w) => `“${w}”`).join(' or ')}`,
+      showIf: cond.field === undefined ? undefined : `Only if “${labels.get(str(cond.field)) ?? str(cond.field)}” is ${wanted.map((w) => answerWords(str(cond.field), w)).join(' or ')}`,
       first: index === 0,
       last: index === items.length - 1,
     }

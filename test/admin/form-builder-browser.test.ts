@@ -81,7 +81,7 @@ it('moves and changes questions, previews and publishes, without JavaScript and 
   await page.getByLabel('Question', { exact: true }).fill('What is the social worker’s name?')
   await page.getByLabel('Show this question').selectOption({ label: 'Only if “Does the person you care for have a social worker?” is answered “Yes”' })
   await click(page, 'Save to the draft')
-  expect(await page.locator('#questions').innerText()).toContain('Only if “Does the person you care for have a social worker?” is “yes”')
+  expect(await page.locator('#questions').innerText()).toContain('Only if “Does the person you care for have a social worker?” is answered “Yes”')
 
   await click(page, 'Delete “I agree to you storing these details”', 'link')
   await expectNoAxeViolations(page, 'deleting a question')

@@ -150,6 +150,27 @@ describe('the form builder', () => {
     expect(yaml).toContain('  email: true\n')
   })
 
+  it('moves and deletes a group of people, never the person a Lamplight referral is about', async () => {
+    const { ed } = await setUp()
+    const moved = await ed.post('/admin/forms/carers-referral/build/group/move', { seen: seenIn(await page(ed)), index: '0', dir: 'down' })
+    expect(moved.statusCode).toBe(303)
+    let html = await page(ed)
+    expect(html.indexOf('People: The people you care for')).toBeLessThan(html.indexOf('People: About you'))
+    const confirm = await ed.get('/admin/forms/carers-referral/build/group/delete?index=0')
+    expect(confirm.body).toContain('Delete the group “The people you care for”?')
+    expect((await ed.post('/admin/forms/carers-referral/build/group/delete', { seen: seenIn(confirm.body), index: '0' })).statusCode).toBe(303)
+    html = await page(ed)
+    expect(html).not.toContain('People: The people you care for')
+    // Lamplight: the attendee stays.
+    const lamplight = await page(ed, 'professional-referral')
+    const refused = await ed.post('/admin/forms/professional-referral/build/group/delete', { seen: seenIn(lamplight), index: '0' })
+    expect(refused.statusCode).toBe(422)
+    expect(refused.body).toContain('The person being referred cannot be taken out of a Lamplight form')
+    expect((await ed.post('/admin/forms/professional-referral/build/group/delete', { seen: seenIn(lamplight), index: '1' })).statusCode).toBe(303)
+    const draft = await ed.get('/admin/forms/professional-referral/build')
+    expect(draft.body).not.toContain('Fix these before publishing')
+  })
+
   it('previews the draft as visitors will see it', async () => {
     const { ed } = await setUp()
     await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(await page(ed)), list: 'fields', index: '0', label: 'Tell us what you need', hint: '', required: 'yes' })

@@ -34,6 +34,9 @@ const ROUTES = [
   'GET /admin/forms/:id/build', 'POST /admin/forms/:id/build/move', 'GET /admin/forms/:id/build/question', 'POST /admin/forms/:id/build/question',
   'GET /admin/forms/:id/build/delete', 'POST /admin/forms/:id/build/delete', 'POST /admin/forms/:id/build/publish', 'POST /admin/forms/:id/build/discard',
   'GET /admin/forms/:id/build/preview', 'POST /admin/forms/:id/build/preview', 'GET /admin/forms/:id/build/add',
+  'GET /admin/forms/:id/build/group', 'POST /admin/forms/:id/build/group', 'POST /admin/forms/:id/build/group/move', 'GET /admin/forms/:id/build/group/delete',
+  'POST /admin/forms/:id/build/group/delete', 'GET /admin/forms/:id/build/settings', 'POST /admin/forms/:id/build/settings',
+  'GET /admin/forms/:id/build/destination', 'POST /admin/forms/:id/build/destination',
 ] as const
 
 /** What a mistyped link, a bookmarklet or a careless script sends: as text, to be percent-encoded. */
@@ -59,7 +62,7 @@ const segment = fc.oneof(text.map(enc), fc.constantFrom(...RAW_SEGMENTS))
 const YAML_BODIES = [ALIAS_BOMB, '['.repeat(5000), `id: x\n# ${'y'.repeat(300_000)}`, 'a: &a [1]\nb: *a\n', '{{{{', 'id: constructor\ntitle: T\n', '\u2028']
 const fieldName = fc.oneof(
   fc.constantFrom('yaml', 'intent', 'base', 'id', 'template', 'password', 'return', '_token', '_action', '_website',
-    'email', 'name', 'role', 'action', 'code', 'current', 'token', 'require', 'who', 'to', 'topics', 'seen', 'list', 'index', 'dir', 'label', 'hint', 'required', 'type', 'send', 'show_if', 'options[0][label]', 'options[99][value]', 'max_length', 'min', 'max', 'when',
+    'email', 'name', 'role', 'action', 'code', 'current', 'token', 'require', 'who', 'to', 'topics', 'seen', 'list', 'index', 'dir', 'label', 'hint', 'required', 'type', 'send', 'show_if', 'options[0][label]', 'options[99][value]', 'max_length', 'min', 'max', 'when', 'heading', 'part', 'org_type_id', 'workareaid', 'reason', 'privacy', 'phone', 'next', 'offer_email', 'title', 'intro',
     '__proto__', '__proto__[polluted]', 'constructor[prototype][polluted]', 'carer[0][first_name]', 'carer[__proto__][x]', 'carer[99999][x]'),
   text
 )

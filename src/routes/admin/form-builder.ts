@@ -370,6 +370,45 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     }, 'questions', `Changed the group “${values.heading}”.`)
   })
 
+  /** The group a request names, if the draft has it. */
+  const groupAt = (w: Working, raw: unknown) => {
+    const index = Number(text(raw))
+    const people: Array<Record<string, any>> = Array.isArray(dataOf(w).people) ? dataOf(w).people : []
+    return Number.isInteger(index) && people[index] ? { index, group: people[index]!, count: people.length } : undefined
+  }
+
+  app.post<{ Params: IdParams, Body: Record<string, unknown> }>('/forms/:id/build/group/move', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const at = groupAt(w, req.body?.index)
+    const delta = req.body?.dir === 'up' ? -1 : req.body?.dir === 'down' ? 1 : undefined
+    if (!at || delta === undefined) return overview(reply, w, { status: 400, warning: 'That group is not in the form any more: nothing was moved.' })
+    return change(req, reply, (doc) => { moveItem(doc, ['people'], at.index, delta) }, 'questions', `Moved the group “${text(at.group.heading)}” ${delta < 0 ? 'up' : 'down'}.`)
+  })
+
+  app.get<{ Params: IdParams, Querystring: { index?: string } }>('/forms/:id/build/group/delete', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const at = groupAt(w, req.query.index)
+    if (!at) return seeOther(reply, `/admin/forms/${w.id}/build`)
+    return renderPage(reply, ctx, 'form-build-group-delete', { pageTitle: `Delete the group “${text(at.group.heading)}”?`, section: 'forms', id: w.id, seen: w.seen, index: at.index, heading: text(at.group.heading) })
+  })
+
+  app.post<{ Params: IdParams, Body: Record<string, unknown> }>('/forms/:id/build/group/delete', { config: { permission: 'forms' } }, async (req, reply) => {
+    const w = await found(req)
+    if (!w) return reply.callNotFound()
+    const at = groupAt(w, req.body?.index)
+    if (!at) return overview(reply, w, { status: 400, warning: 'That group is not in the form any more: nothing was deleted.' })
+    const destination = dataOf(w).destination ?? {}
+    if (destination.type === 'lamplight' && destination.attendee === at.group.key) {
+      return overview(reply, w, { status: 422, warning: 'The person being referred cannot be taken out of a Lamplight form: every referral is about them.' })
+    }
+    return change(req, reply, (doc) => {
+      deleteItem(doc, ['people'], at.index)
+      if (destination.referrer === at.group.key) setKeys(doc, ['destination'], { referrer: undefined })
+    }, 'questions', `Deleted the group “${text(at.group.heading)}” from the draft.`)
+  })
+
   /** Where the referrals go: the CRM's own IDs chosen from what it lists. */
   async function destinationPage (reply: FastifyReply, w: Working, values: Record<string, string>, errors: Array<{ id: string, message: string }> = []) {
     const data = dataOf(w)
