@@ -8,6 +8,7 @@ import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import { pino } from 'pino'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { createSiteSettings, type SiteSettings } from './admin/site.js'
 import { createMailer } from './alerts/mailer.js'
 import { alertsOff, createAlertSender, type AlertSender, type AlertSenderOptions } from './alerts/sender.js'
 import type { Config } from './config.js'
@@ -22,6 +23,7 @@ import view from './plugins/view.js'
 import embedRoutes from './routes/embed.js'
 import formRoutes from './routes/forms.js'
 import healthRoutes from './routes/health.js'
+import siteRoutes from './routes/site.js'
 import homeRoutes from './routes/home.js'
 import adminRoutes from './routes/admin/index.js'
 import { errorPage, renderNotFound } from './routes/pages.js'
@@ -135,6 +137,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     else await alertsOff(storage, now().getTime())
   })
   app.addHook('onClose', async () => {
+    site?.close()
     await relay.worker.stop()
     await alertSender?.stop()
     await forms?.close()
@@ -142,7 +145,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     releaseLock?.()
   })
   let formSource: FormSource
+  let site: SiteSettings
   try {
+    site = await createSiteSettings(storage.settings, config.charityName)
     formSource = await openFormSource(config, storage, app.log, now().getTime(), deps.formsWritable)
     forms = await createFormRegistry(formSource, app.log)
   } catch (err) {
@@ -179,7 +184,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Our infrastructure.
   await app.register(view)
-  await app.register(services, { config, forms, formSource, storage, relay, tokens: createFormTokens(secret), now, mail: { mailer, sender: alertSender } })
+  await app.register(services, { config, forms, formSource, storage, relay, tokens: createFormTokens(secret), now, mail: { mailer, sender: alertSender }, site })
+  // Who is asking, for the public pages' layout (a form in an iframe leaves it out: views/layout.eta).
+  app.addHook('preHandler', async (_req, reply) => {
+    const s = site.current()
+    reply.locals = { ...reply.locals, site: s, siteCss: s.accent ? `/site.css?v=${site.version()}` : undefined }
+  })
 
   // Kind pages for errors, set before the routes: a route takes the error handler in force when it is declared.
   app.setNotFoundHandler((_req, reply) => renderNotFound(reply))
@@ -190,6 +200,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(formRoutes)
   await app.register(embedRoutes)
   await app.register(healthRoutes)
+  await app.register(siteRoutes)
   await app.register(adminRoutes, { prefix: '/admin', sessionSecret: deriveKey(secret, 'admin-session-v1').toString('base64url') })
 
   return app

@@ -20,7 +20,7 @@ export const ROLE_HINTS: Record<Role, string> = {
 }
 export const isRole = (s: unknown): s is Role => typeof s === 'string' && (ROLES as readonly string[]).includes(s)
 
-export type Permission = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'self'
+export type Permission = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'site' | 'self'
 
 const PERMISSIONS: Record<Permission, readonly Role[]> = {
   deliveries: ['admin', 'caseworker'],
@@ -30,6 +30,8 @@ const PERMISSIONS: Record<Permission, readonly Role[]> = {
   accounts: ['admin'],
   /** The email alerts page: whether they are on, what was sent, a test email. */
   alerts: ['admin'],
+  /** Who is asking, site-wide: the charity's name, colour, accessibility statement. */
+  site: ['admin'],
   /** Signing out, one's own password and two-factor sign-in. */
   self: ['admin', 'editor', 'caseworker'],
 }

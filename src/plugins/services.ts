@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { SiteSettings } from '../admin/site.js'
 import type { Mailer } from '../alerts/mailer.js'
 import type { AlertSender } from '../alerts/sender.js'
 import type { Config } from '../config.js'
@@ -25,6 +26,8 @@ export interface Services {
   now: () => Date
   /** Email alerts: both undefined when no mail server is set (the sender also when this process does not deliver). */
   mail: { mailer: Mailer | undefined, sender: AlertSender | undefined }
+  /** Who is asking, site-wide: the charity's name, accent colour, accessibility statement. */
+  site: SiteSettings
 }
 
 declare module 'fastify' {

@@ -25,3 +25,10 @@ export default fp(async function viewPlugin (app: FastifyInstance) {
   const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
   await app.register(view, { engine: { eta }, templates: VIEWS_DIR, production: true, defaultContext: { assetVersion } })
 }, { name: 'view' })
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Merged into every template's data by @fastify/view (its types leave it out). */
+    locals: Record<string, unknown> | null
+  }
+}

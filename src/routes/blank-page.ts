@@ -16,22 +16,24 @@ export type RenderBlank = (form: LoadedForm, embed: string | undefined, token: s
 /** The page as bytes, ready to send (no encoding of the whole page per request). */
 export type BlankPage = (form: LoadedForm, embed: string | undefined, token: string) => Promise<Buffer>
 
-export function createBlankPages (render: RenderBlank): BlankPage {
+/** `versionOf`: what else the page is made from (the site's settings); a new version renders it again. */
+export function createBlankPages (render: RenderBlank, versionOf: () => number = () => 0): BlankPage {
   const pages = new WeakMap<LoadedForm, Map<string, Promise<[Buffer, Buffer]>>>()
   return async function blankPage (form, embed, token) {
     if (!TOKEN_CHARS.test(token)) throw new Error('A form token with unexpected characters')
     let byEmbed = pages.get(form)
     if (!byEmbed) pages.set(form, byEmbed = new Map())
-    let parts = byEmbed.get(embed ?? '')
+    const key = `${versionOf()}|${embed ?? ''}`
+    let parts = byEmbed.get(key)
     if (!parts) {
       parts = render(form, embed, TOKEN_SLOT).then((html) => {
         const [head, tail, ...more] = html.split(TOKEN_SLOT)
         if (tail === undefined || more.length > 0) throw new Error('The form page must show its token exactly once')
         return [Buffer.from(head!), Buffer.from(tail)] as [Buffer, Buffer]
       })
-      byEmbed.set(embed ?? '', parts)
+      byEmbed.set(key, parts)
       // A failed render is not kept: the next visitor tries again.
-      parts.catch(() => byEmbed.delete(embed ?? ''))
+      parts.catch(() => byEmbed.delete(key))
     }
     const [head, tail] = await parts
     const page = Buffer.allocUnsafe(head.length + token.length + tail.length)

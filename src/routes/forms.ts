@@ -81,8 +81,11 @@ export default async function formRoutes (app: FastifyInstance) {
   const { forms, storage, now, tokens } = app.services
   const mailOn = app.services.config.mail !== undefined
   const intake = { tokens, submissions: storage.submissions, minFillMs: app.services.config.minFillSeconds * 1000, mailOn }
-  const blankPage = createBlankPages((form, embed, token) =>
-    app.view('form', formPageData(form, blankSubmission(asShown(form.definition, mailOn)), [], { embed, token, mailOn })))
+  const { site } = app.services
+  const blankPage = createBlankPages((form, embed, token) => {
+    const s = site.current()
+    return app.view('form', { ...formPageData(form, blankSubmission(asShown(form.definition, mailOn)), [], { embed, token, mailOn }), site: s, siteCss: s.accent ? `/site.css?v=${site.version()}` : undefined })
+  }, () => site.version())
 
   // Counted in the handler, after the body is parsed, so a limited visitor's answers can be shown
   // back to them; no X-RateLimit-* counters on the answers (a 429 says when to try again).

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../../src/storage/index.js'
 import { addAccount, buildAdminApp, signedInAs, type AdminTestApp, type Staff } from './helpers.js'
 
-type Area = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'self'
+type Area = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'site' | 'self'
 /** Who may use each area, as the issue defines the roles (not read from the code under test). */
 const ALLOWED: Record<Area, Role[]> = {
   deliveries: ['admin', 'caseworker'],
@@ -16,6 +16,8 @@ const ALLOWED: Record<Area, Role[]> = {
   accounts: ['admin'],
   // Email alerts' settings and what was sent: the admin's (issue 13). Each person chooses their own on their account page.
   alerts: ['admin'],
+  // Who is asking, site-wide (issue 14): the admin's.
+  site: ['admin'],
   self: ['admin', 'editor', 'caseworker'],
 }
 
@@ -86,6 +88,8 @@ const routes = (): Array<[string, string, Area, Record<string, string>?]> => [
   ['GET', `/admin/accounts/${otherId}`, 'accounts'],
   ['POST', `/admin/accounts/${otherId}`, 'accounts', { action: 'none' }],
   ['GET', '/admin/alerts', 'alerts'],
+  ['GET', '/admin/site', 'site'],
+  ['POST', '/admin/site', 'site', { name: '<' }],
   ['POST', '/admin/alerts/test', 'alerts', { to: 'x@example.org' }],
   ['POST', '/admin/account/alerts', 'self', { topics: 'digest' }],
   ['GET', '/admin', 'self'],
@@ -123,7 +127,7 @@ describe('each role against every staff route', () => {
 
   it('shows each role only the links of its role', async () => {
     const nav = async (role: Role) => [...(await staff[role]!.get('/admin/account')).body.matchAll(/<li><a href="(\/admin\/[a-z]+)"/g)].map((m) => m[1])
-    expect(await nav('admin')).toEqual(['/admin/deliveries', '/admin/forms', '/admin/connections', '/admin/accounts', '/admin/alerts', '/admin/audit'])
+    expect(await nav('admin')).toEqual(['/admin/deliveries', '/admin/forms', '/admin/connections', '/admin/accounts', '/admin/alerts', '/admin/site', '/admin/audit'])
     expect(await nav('editor')).toEqual(['/admin/forms', '/admin/connections'])
     expect(await nav('caseworker')).toEqual(['/admin/deliveries'])
   })

@@ -24,6 +24,7 @@ import { createSessionStore, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../
 import accountRoutes, { REQUIRE_2FA, TWO_FACTOR_PATH } from './accounts.js'
 import ssoRoutes from './sso.js'
 import alertRoutes from './alerts.js'
+import siteSettingsRoutes from './site.js'
 import auditRoutes from './audit.js'
 import connectionRoutes from './connections.js'
 import deliveryRoutes from './deliveries.js'
@@ -222,4 +223,5 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
   await app.register(deliveryRoutes, { ctx })
   await app.register(auditRoutes, { ctx })
   await app.register(alertRoutes, { ctx })
+  await app.register(siteSettingsRoutes, { ctx })
 }

@@ -40,13 +40,14 @@ export interface RouteOptions { ctx: AdminContext }
 /** The staff session cookie (path /admin: never sent with a public page). */
 export const SESSION_COOKIE = 'rf_admin'
 
-export type Section = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'account'
+export type Section = 'deliveries' | 'forms' | 'connections' | 'audit' | 'accounts' | 'alerts' | 'site' | 'account'
 const NAV: Array<{ section: Section, href: string, text: string, permission: Permission }> = [
   { section: 'deliveries', href: '/admin/deliveries', text: 'Deliveries', permission: 'deliveries' },
   { section: 'forms', href: '/admin/forms', text: 'Forms', permission: 'forms' },
   { section: 'connections', href: '/admin/connections', text: 'Connections', permission: 'connections' },
   { section: 'accounts', href: '/admin/accounts', text: 'Staff accounts', permission: 'accounts' },
   { section: 'alerts', href: '/admin/alerts', text: 'Email alerts', permission: 'alerts' },
+  { section: 'site', href: '/admin/site', text: 'Site settings', permission: 'site' },
   { section: 'audit', href: '/admin/audit', text: 'Audit log', permission: 'audit' },
 ]
 
@@ -76,7 +77,7 @@ export async function renderPage (reply: FastifyReply, ctx: AdminContext, templa
   const signedIn = staff !== undefined
   const flash = signedIn ? s?.flash : undefined
   if (flash && s) delete s.flash
-  const may = Object.fromEntries((['deliveries', 'forms', 'connections', 'audit', 'accounts', 'alerts'] as const).map((p) => [p, staff !== undefined && can(staff.role, p)]))
+  const may = Object.fromEntries((['deliveries', 'forms', 'connections', 'audit', 'accounts', 'alerts', 'site'] as const).map((p) => [p, staff !== undefined && can(staff.role, p)]))
   const counts = staff && may.deliveries && !data.quiet ? await needingStaff(reply, ctx) : undefined
   const waiting = counts ? NEEDS_STAFF.filter((state) => (counts[state] ?? 0) > 0) : []
   const attention = counts && waiting.length > 0

@@ -1,0 +1,86 @@
+/**
+ * Who is asking, site-wide (issue 14): the charity's name and colour on a form shown on its own, left
+ * out inside an iframe; a colour that would make white text hard to read refused; the accessibility
+ * statement staff complete; and in Chromium, axe finds nothing on the statement, the settings page, or
+ * a form wearing the charity's colour.
+ */
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { contrastWithWhite } from '../../src/admin/site.js'
+import { expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
+import { freePort } from '../helpers/net.js'
+import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, signedInAs, type AdminTestApp, type Staff } from './helpers.js'
+
+let t: AdminTestApp
+let admin: Staff
+let browser: Browser
+let context: BrowserContext
+let base = ''
+
+beforeAll(async () => {
+  const port = await freePort()
+  base = `http://127.0.0.1:${port}`
+  t = await buildAdminApp({ password: null, clock: () => new Date(), env: { PUBLIC_URL: base, CHARITY_NAME: 'Wye Valley Carers' } })
+  await t.app.listen({ port, host: '127.0.0.1' })
+  await addAccount(t.app, 'ada@example.org', 'admin', ACCOUNT_PASSWORD, 'Ada Admin')
+  admin = await signedInAs(t.app, 'ada@example.org')
+  browser = await launchBrowser()
+  context = await newContext(browser, { javaScriptEnabled: false })
+}, 90_000)
+
+afterAll(async () => {
+  await context?.close()
+  await browser?.close()
+  await t?.close()
+})
+
+const seeForm = (query = '') => t.app.inject({ method: 'GET', url: `/forms/carers-referral${query}`, headers: query ? { 'sec-fetch-dest': 'iframe' } : {} })
+
+describe('who is asking', () => {
+  it('names the charity (CHARITY_NAME until staff set one) on a form shown on its own, with the accessibility statement', async () => {
+    const page = await seeForm()
+    expect(page.body).toContain('<p class="site-header__name">Wye Valley Carers</p>')
+    expect(page.body).toContain('<a href="/accessibility">Accessibility statement</a>')
+    expect(page.body).not.toContain('/site.css')
+    const framed = await seeForm('?embed=https%3A%2F%2Fwww.example-carers.org.uk')
+    expect(framed.body).not.toContain('site-header')
+    expect(framed.body).not.toContain('Accessibility statement')
+  })
+
+  it('takes a colour only if white text stays readable on it, and puts it in one generated rule', async () => {
+    await admin.get('/admin/site')
+    const pale = await admin.post('/admin/site', { name: 'Wye Valley Carers', accent: '#ffcc00', compliance: 'partial', problems: '', contact: '', reviewed: '' })
+    expect(pale.statusCode).toBe(422)
+    expect(pale.body).toContain('White text on #ffcc00 is too hard to read')
+    expect(contrastWithWhite('#00574f')).toBeGreaterThan(4.5)
+    const saved = await admin.post('/admin/site', { name: 'Wye Valley Carers', accent: '#6a1b9a', compliance: 'partial', problems: 'The printed leaflet is a scanned PDF\nSome older forms lack hints', contact: 'access@wyecarers.example', reviewed: '2026-12-03' })
+    expect(saved.statusCode).toBe(303)
+    const page = await seeForm()
+    const css = /<link rel="stylesheet" href="(\/site\.css\?v=\d+)">/.exec(page.body)?.[1]
+    expect(css).toBeDefined()
+    const rule = await t.app.inject({ method: 'GET', url: css! })
+    expect(rule.headers['content-type']).toContain('text/css')
+    expect(rule.body).toBe(':root{--accent:#6a1b9a;--accent-dark:#451264;--panel:#6a1b9a}\n')
+    const statement = await t.app.inject({ method: 'GET', url: '/accessibility' })
+    expect(statement.body).toContain('Wye Valley Carers wants as many people as possible to be able to use them')
+    expect(statement.body).toContain('<li>The printed leaflet is a scanned PDF</li>')
+    expect(statement.body).toContain('<a href="mailto:access@wyecarers.example">access@wyecarers.example</a>')
+    expect(statement.body).toContain('last reviewed on 2026-12-03')
+  })
+
+  it('passes axe on the statement, the settings page and a form in the charity\'s colour', async () => {
+    const page = await context.newPage()
+    await page.goto(`${base}/accessibility`)
+    await expectNoAxeViolations(page, 'the accessibility statement')
+    await page.goto(`${base}/forms/carers-referral`)
+    await expectNoAxeViolations(page, 'a form with the charity\'s name and colour')
+    await page.goto(`${base}/admin/sign-in`)
+    await page.getByLabel('Email address').fill('ada@example.org')
+    await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(`${base}/admin/deliveries`)
+    await page.goto(`${base}/admin/site`)
+    await expectNoAxeViolations(page, 'site settings')
+    await page.close()
+  }, 60_000)
+})
