@@ -127,6 +127,12 @@ export function readValues (body: Body, type: string): QuestionValues {
   }
 }
 
+/** The question's type changed to `type`: a choice starts with two empty answers to fill in. */
+export function withType (v: QuestionValues, type: FieldType): QuestionValues {
+  const options = CHOICE_TYPES.includes(type) && v.options.length === 0 ? [{ label: '', value: '' }, { label: '', value: '' }] : v.options
+  return { ...v, type, options }
+}
+
 /** The no-JavaScript buttons of the options: add a row, remove one, move one up or down. */
 export function applyOptionAction (v: QuestionValues, action: string): QuestionValues | undefined {
   const rows = [...v.options]
@@ -196,14 +202,19 @@ export function checkValues (v: QuestionValues, showIfChoices: readonly ShowIfCh
   return {
     ok: true,
     keys: {
+      type: v.type,
       label: v.label,
       hint: v.hint === '' ? undefined : v.hint,
       required: v.required ? true : undefined,
       to: v.send === 'none' ? false : v.send === 'crm' ? v.to : undefined,
-      ...(LENGTH_TYPES.includes(v.type) && { max_length: v.maxLength === '' ? undefined : int(v.maxLength) }),
-      ...(v.type === 'number' && { min: v.min === '' ? undefined : num(v.min), max: v.max === '' ? undefined : num(v.max) }),
-      ...(v.type === 'date' && { past: v.when === 'past' ? true : undefined, future: v.when === 'future' ? true : undefined }),
-      ...(options && { options }),
+      // Keys of other types go (the type may just have been changed).
+      max_length: LENGTH_TYPES.includes(v.type) && v.maxLength !== '' ? int(v.maxLength) : undefined,
+      min: v.type === 'number' && v.min !== '' ? num(v.min) : undefined,
+      max: v.type === 'number' && v.max !== '' ? num(v.max) : undefined,
+      past: v.type === 'date' && v.when === 'past' ? true : undefined,
+      future: v.type === 'date' && v.when === 'future' ? true : undefined,
+      options,
+      ...(v.type !== 'hidden' && { value: undefined }),
       show_if: v.showIf === '' ? undefined : { field: condField, equals: rest.join('=') },
     },
   }

@@ -75,7 +75,14 @@ export function setKeys (doc: Document, path: readonly (string | number)[], keys
   if (!isMap(node)) throw new EditError(`${path.join('.')} is not a map: fix it in the YAML editor first`)
   const map = node as YAMLMap
   for (const [key, value] of Object.entries(keys)) {
-    if (value === undefined) map.delete(key)
-    else map.set(key, doc.createNode(value))
+    if (value === undefined) {
+      map.delete(key)
+      continue
+    }
+    // A value that is already so stays as it is, with any comment on it.
+    const current: unknown = map.get(key, true)
+    const now = isNode(current) ? current.toJSON() : current
+    if (JSON.stringify(now) === JSON.stringify(value)) continue
+    map.set(key, doc.createNode(value))
   }
 }

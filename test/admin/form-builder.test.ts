@@ -171,6 +171,22 @@ describe('the form builder', () => {
     expect(draft.body).not.toContain('Fix these before publishing')
   })
 
+  it('changes a question\u2019s type, showing the new type\u2019s settings before saving', async () => {
+    const { t, ed } = await setUp()
+    const seen = seenIn(await page(ed))
+    const shown = await ed.post('/admin/forms/carers-referral/build/question', { seen, list: 'people-0', index: '2', label: 'Email address', send: 'name', new_type: 'radios', _action: 'change-type' })
+    expect(shown.statusCode).toBe(200)
+    expect(shown.body).toContain('Words of answer 1')
+    expect((await t.app.services.storage.drafts.get('carers-referral'))).toBeUndefined()
+    const saved = await ed.post('/admin/forms/carers-referral/build/question', {
+      seen, list: 'people-0', index: '2', label: 'How should we contact you?', send: 'none', new_type: 'radios', 'options[0][label]': 'By phone', 'options[1][label]': 'By letter', _action: 'save',
+    })
+    expect(saved.statusCode).toBe(303)
+    const draft = (await t.app.services.storage.drafts.get('carers-referral'))!.text
+    expect(draft).toContain('name: email')
+    expect(draft).toMatch(/label: How should we contact you\?, type: radios, autocomplete: email, to: false, options:/)
+  })
+
   it('previews the draft as visitors will see it', async () => {
     const { ed } = await setUp()
     await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(await page(ed)), list: 'fields', index: '0', label: 'Tell us what you need', hint: '', required: 'yes' })

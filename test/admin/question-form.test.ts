@@ -1,6 +1,6 @@
 /** The builder's question page as data: what a posted page means for the form file, and its errors in plain words. */
 import { describe, expect, it } from 'vitest'
-import { applyOptionAction, blankValues, checkValues, newName, readValues, showIfChoices, slug, valuesOf } from '../../src/admin/question-form.js'
+import { applyOptionAction, blankValues, checkValues, newName, readValues, showIfChoices, slug, valuesOf, withType } from '../../src/admin/question-form.js'
 
 const siblings = [
   { name: 'has_sw', label: 'Social worker?', type: 'radios', options: [{ label: 'Yes', value: 'yes' }, { label: 'No', value: 'no' }] },
@@ -22,10 +22,12 @@ describe('the question page', () => {
 
   it('turns the answers into the keys of the file, removing those left empty', () => {
     const v = { ...blankValues('radios'), label: 'Social worker?', required: true, options: [{ label: 'Yes, sometimes', value: '' }, { label: 'No', value: 'n' }], showIf: 'consent=1' }
-    expect(checkValues(v, showIfChoices(siblings, undefined))).toEqual({
-      ok: true,
-      keys: { label: 'Social worker?', hint: undefined, required: true, to: undefined, options: [{ label: 'Yes, sometimes', value: 'yes_sometimes' }, { label: 'No', value: 'n' }], show_if: { field: 'consent', equals: '1' } },
+    const checked = checkValues(v, showIfChoices(siblings, undefined))
+    expect(checked.ok && Object.fromEntries(Object.entries(checked.keys).filter(([, x]) => x !== undefined))).toEqual({
+      type: 'radios', label: 'Social worker?', required: true, options: [{ label: 'Yes, sometimes', value: 'yes_sometimes' }, { label: 'No', value: 'n' }], show_if: { field: 'consent', equals: '1' },
     })
+    // The keys of other types are removed (the type may have been changed to this one).
+    expect(checked.ok && Object.keys(checked.keys).filter((k) => checked.keys[k] === undefined).sort()).toEqual(['future', 'hint', 'max', 'max_length', 'min', 'past', 'to', 'value'])
     const date = checkValues({ ...blankValues('date'), label: 'Date of birth', when: 'past', send: 'none' }, [])
     expect(date).toMatchObject({ ok: true, keys: { past: true, future: undefined, to: false, show_if: undefined } })
   })
@@ -44,6 +46,13 @@ describe('the question page', () => {
   it('offers to show a question only after an answer of another choice question, never of itself', () => {
     expect(showIfChoices(siblings, 'has_sw').map((c) => c.value)).toEqual(['consent=1'])
     expect(showIfChoices(siblings, undefined).map((c) => c.text)).toEqual(['“Social worker?” is answered “Yes”', '“Social worker?” is answered “No”', '“I agree” is ticked'])
+  })
+
+  it('a question changed into a choice starts with two empty answers', () => {
+    const v = withType({ ...blankValues('text'), label: 'Q' }, 'radios')
+    expect(v.type).toBe('radios')
+    expect(v.options).toEqual([{ label: '', value: '' }, { label: '', value: '' }])
+    expect(checkValues(v, [])).toMatchObject({ ok: false, errors: [{ id: 'options-0-label', message: 'Give at least one answer to choose from' }] })
   })
 
   it('reads a question as the file has it, and names a new one from its words', () => {

@@ -49,6 +49,11 @@ describe('editing a form file YAML', () => {
     expect(removed).toContain('- { name: consent, label: I agree, type: checkbox }')
   })
 
+  it('leaves a value that does not change as it was, comment and all', () => {
+    const out = editText(TEXT, (doc) => setKeys(doc, ['people', 0, 'fields', 1], { name: 'phone', label: 'Phone number' }))
+    expect(out).toContain('- name: phone # keep this comment\n        label: Phone number\n')
+  })
+
   it('adds and deletes questions, making the list when there is none', () => {
     const out = editText(TEXT, (doc) => {
       expect(addItem(doc, ['fields'], { name: 'social_worker', label: 'Do they have a social worker?', type: 'radios', options: [{ label: 'Yes', value: 'yes' }, { label: 'No', value: 'no' }] }, 1)).toBe(1)

@@ -16,7 +16,7 @@ import { parseFormText, type FormProblem } from '../../forms/load.js'
 import { publishGate } from '../../forms/publish-gate.js'
 import { addItem, deleteItem, moveItem, setKeys, type ListPath } from '../../forms/yaml-edit.js'
 import type { FieldType } from '../../forms/schema.js'
-import { ADDABLE_TYPES, applyOptionAction, blankValues, checkValues, CHOICE_TYPES, isAddable, newName, readValues, showIfChoices, TYPE_EXAMPLES, typeSummary, valuesOf, type QuestionValues } from '../../admin/question-form.js'
+import { ADDABLE_TYPES, withType, applyOptionAction, blankValues, checkValues, CHOICE_TYPES, isAddable, newName, readValues, showIfChoices, TYPE_EXAMPLES, typeSummary, valuesOf, type QuestionValues } from '../../admin/question-form.js'
 import { parseDocument } from 'yaml'
 import { previewHandlers } from './form-preview.js'
 import { actor, flash, renderPage, seeOther, type RouteOptions } from './render.js'
@@ -138,6 +138,7 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       choice: CHOICE_TYPES.includes(values.type),
       lengthType: ['text', 'textarea', 'email', 'tel', 'postcode', 'number'].includes(values.type),
       showIfChoices: showIfChoices(siblings, self),
+      types: ADDABLE_TYPES.map((t) => ({ value: t, summary: typeSummary(t) })),
       errors,
       err: Object.fromEntries(errors.map((e) => [e.id, e.message])),
     }, errors.length > 0 ? 422 : 200)
@@ -163,8 +164,12 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     const at = adding ? undefined : whereOf(body, outline(w.text))
     const type = adding ? text(body.type) : at?.q.type ?? ''
     if (!path || (adding ? !isAddable(type) : !at)) return overview(reply, w, { status: 400, warning: 'That question is not in the form any more: nothing was changed.' })
-    const values = readValues(body, type)
+    let values = readValues(body, type)
     const index = at?.index
+    // "Change the type": the page again with the new type's settings, nothing saved yet.
+    const newType = text(body.new_type)
+    if (!adding && text(body._action) === 'change-type' && isAddable(newType) && newType !== type) return questionPage(reply, w, list, index, withType(values, newType))
+    if (!adding && isAddable(newType) && newType !== type) values = withType(values, newType)
     // An options button: the same page again with a row more, fewer or moved; nothing saved yet.
     const moved = applyOptionAction(values, text(body._action))
     if (moved) return questionPage(reply, w, list, index, moved)
