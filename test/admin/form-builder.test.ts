@@ -187,6 +187,26 @@ describe('the form builder', () => {
     expect(draft).toMatch(/label: How should we contact you\?, type: radios, autocomplete: email, to: false, options:/)
   })
 
+  it('a Charitylog group: its client type, referral role and relationship to another group', async () => {
+    const { t, ed } = await setUp()
+    const groupPage = await ed.get('/admin/forms/carers-referral/build/group?index=1')
+    expect(groupPage.statusCode).toBe(200)
+    expect(groupPage.body).toContain('Their referral role in Charitylog</label>')
+    expect(groupPage.body).toMatch(/<option value="carer" selected>About you<\/option>/)
+    const missingRole = await ed.post('/admin/forms/carers-referral/build/group', { seen: seenIn(groupPage.body), index: '1', heading: 'The people you look after', min: '1', max: '6', org_type_id: '9', referral_role: '', related_to: 'carer', relationship_id: '' })
+    expect(missingRole.statusCode).toBe(422)
+    expect(missingRole.body).toContain('Enter their referral role as Charitylog numbers it')
+    expect(missingRole.body).toContain('Enter the relationship type as Charitylog numbers it')
+    const saved = await ed.post('/admin/forms/carers-referral/build/group', { seen: seenIn(groupPage.body), index: '1', heading: 'The people you look after', min: '1', max: '6', add_another: 'Add another person', org_type_id: '9', referral_role: '2', related_to: 'carer', relationship_id: '5' })
+    expect(saved.statusCode).toBe(303)
+    const draft = (await t.app.services.storage.drafts.get('carers-referral'))!.text
+    expect(draft).toContain('heading: The people you look after')
+    expect(draft).toMatch(/referral_role: 2/)
+    expect(draft).toMatch(/to: carer/)
+    expect(draft).toMatch(/id: 5/)
+    expect(await page(ed)).not.toContain('Fix these before publishing')
+  })
+
   it('previews the draft as visitors will see it', async () => {
     const { ed } = await setUp()
     await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(await page(ed)), list: 'fields', index: '0', label: 'Tell us what you need', hint: '', required: 'yes' })

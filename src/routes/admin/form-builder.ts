@@ -40,6 +40,15 @@ function whereOf (w: Where, outlined: ReturnType<typeof outline>) {
 /** Problems that the Form settings page puts right. */
 const SETTINGS_KEYS = /^(title|intro|privacy_notice|contact|confirmation)\b/
 
+/** A group's Charitylog keys from its page: client type, referral role, and relationship to another group. */
+function charitylogOf (v: Record<string, string>): Record<string, unknown> {
+  return {
+    org_type_id: Number(v.org_type_id),
+    referral_role: v.referral_role === '' ? undefined : Number(v.referral_role),
+    relationship: v.related_to === '' ? undefined : { to: v.related_to, id: Number(v.relationship_id) },
+  }
+}
+
 const questionHref = (id: string, list: string, index: number) => `/admin/forms/${id}/build/question?list=${list}&index=${index}`
 
 export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
@@ -291,6 +300,10 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       values,
       type,
       clientTypes: type === 'charitylog' ? await crmChoices(type) : undefined,
+      // Charitylog: the other groups a group's people can be related to (a carer to the people they care for).
+      others: (Array.isArray(data.people) ? data.people : []).map((g: Record<string, unknown>, i: number) => ({ key: String(g.key ?? ''), heading: String(g.heading ?? g.key ?? ''), i }))
+        .filter((g: { i: number }) => g.i !== index),
+      needsRole: type === 'charitylog' && data.destination?.source !== undefined,
       errors,
       err: Object.fromEntries(errors.map((e) => [e.id, e.message])),
     }, errors.length > 0 ? 422 : 200)
@@ -300,7 +313,7 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     const w = await found(req)
     if (!w) return reply.callNotFound()
     const data = dataOf(w)
-    if (req.query.index === undefined) return groupPage(reply, w, undefined, { heading: '', min: '1', max: '1', add_another: '', part: 'referrer', role: 'contact', org_type_id: '' })
+    if (req.query.index === undefined) return groupPage(reply, w, undefined, { heading: '', min: '1', max: '1', add_another: '', part: 'referrer', role: 'contact', org_type_id: '', referral_role: '', related_to: '', relationship_id: '' })
     const index = Number(req.query.index)
     const g = Array.isArray(data.people) ? data.people[index] : undefined
     if (!Number.isInteger(index) || !g) return seeOther(reply, `/admin/forms/${w.id}/build`)
@@ -313,6 +326,9 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       part,
       role: text(g.lamplight?.role) || 'user',
       org_type_id: g.charitylog?.org_type_id ? String(g.charitylog.org_type_id) : '',
+      referral_role: g.charitylog?.referral_role !== undefined ? String(g.charitylog.referral_role) : '',
+      related_to: text(g.charitylog?.relationship?.to),
+      relationship_id: g.charitylog?.relationship?.id !== undefined ? String(g.charitylog.relationship.id) : '',
     })
   })
 
@@ -333,6 +349,9 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       part: text(b.part) === 'attendee' ? 'attendee' : 'referrer',
       role: text(b.role) === 'user' ? 'user' : 'contact',
       org_type_id: text(b.org_type_id).trim(),
+      referral_role: text(b.referral_role).trim(),
+      related_to: text(b.related_to),
+      relationship_id: text(b.relationship_id).trim(),
     }
     const errors: Array<{ id: string, message: string }> = []
     if (values.heading === '') errors.push({ id: 'heading', message: 'Enter a heading for the group, such as “About you”' })
@@ -343,6 +362,12 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     else if (min > max) errors.push({ id: 'max', message: 'The most people must not be fewer than the fewest' })
     if (type === 'lamplight' && (min !== 1 || max !== 1)) errors.push({ id: 'max', message: 'For Lamplight, each group is one person: the one referred, or the one referring them' })
     if (type === 'charitylog' && !/^\d{1,9}$/.test(values.org_type_id)) errors.push({ id: 'org_type_id', message: 'Choose the Charitylog client type of these people' })
+    if (type === 'charitylog') {
+      const needsRole = data.destination?.source !== undefined
+      if ((needsRole || values.referral_role !== '') && !/^\d{1,9}$/.test(values.referral_role)) errors.push({ id: 'referral_role', message: 'Enter their referral role as Charitylog numbers it, such as 1' })
+      if (values.related_to !== '' && !people.some((g, i) => String(g.key) === values.related_to && i !== index)) errors.push({ id: 'related_to', message: 'Choose another group from the list' })
+      if (values.related_to !== '' && !/^\d{1,9}$/.test(values.relationship_id)) errors.push({ id: 'relationship_id', message: 'Enter the relationship type as Charitylog numbers it, such as 3' })
+    }
     if (errors.length > 0) return groupPage(reply, w, index, values, errors)
     const group = {
       heading: values.heading,
@@ -357,7 +382,7 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
           key,
           ...Object.fromEntries(Object.entries(group).filter(([, v]) => v !== undefined)),
           ...(type === 'lamplight' && { lamplight: { role: values.role } }),
-          ...(type === 'charitylog' && { charitylog: { org_type_id: Number(values.org_type_id) } }),
+          ...(type === 'charitylog' && { charitylog: JSON.parse(JSON.stringify(charitylogOf(values))) as object }),
           fields: [{ name: 'first_name', label: 'First name', type: 'text', required: true }, { name: 'surname', label: 'Last name', type: 'text', required: true }],
         })
         if (type === 'lamplight') setKeys(doc, ['destination'], { [values.part]: key })
@@ -371,7 +396,7 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
         const other = values.part === 'attendee' ? 'referrer' : 'attendee'
         setKeys(doc, ['destination'], { [values.part]: key, ...(data.destination?.[other] === key && { [other]: undefined }) })
       }
-      if (type === 'charitylog') setKeys(doc, ['people', index, 'charitylog'], { org_type_id: Number(values.org_type_id) })
+      if (type === 'charitylog') setKeys(doc, ['people', index, 'charitylog'], charitylogOf(values))
     }, 'questions', `Changed the group “${values.heading}”.`)
   })
 
