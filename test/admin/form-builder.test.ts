@@ -207,6 +207,17 @@ describe('the form builder', () => {
     expect(await page(ed)).not.toContain('Fix these before publishing')
   })
 
+  it('where a Charitylog form\u2019s referrals go: source, project and the description\u2019s question', async () => {
+    const { t, ed } = await setUp()
+    const dest = await ed.get('/admin/forms/carers-referral/build/destination')
+    expect(dest.body).toContain('value="1"')
+    const bad = await ed.post('/admin/forms/carers-referral/build/destination', { seen: seenIn(dest.body), source: 'one', project: '7', reason: 'reason' })
+    expect(bad.statusCode).toBe(422)
+    expect(bad.body).toContain('Enter the referral source as Charitylog numbers it')
+    expect((await ed.post('/admin/forms/carers-referral/build/destination', { seen: seenIn(dest.body), source: '3', project: '8', reason: 'reason' })).statusCode).toBe(303)
+    expect((await t.app.services.storage.drafts.get('carers-referral'))!.text).toMatch(/destination:\n {2}type: charitylog\n {2}source: 3\n {2}project: 8\n {2}description: reason\n/)
+  })
+
   it('previews the draft as visitors will see it', async () => {
     const { ed } = await setUp()
     await ed.post('/admin/forms/carers-referral/build/question', { seen: seenIn(await page(ed)), list: 'fields', index: '0', label: 'Tell us what you need', hint: '', required: 'yes' })

@@ -463,21 +463,29 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     const w = await found(req)
     if (!w) return reply.callNotFound()
     const d = dataOf(w).destination ?? {}
-    return destinationPage(reply, w, { workareaid: d.workareaid ? String(d.workareaid) : '', reason: text(d.reason ?? d.description) })
+    return destinationPage(reply, w, {
+      workareaid: d.workareaid ? String(d.workareaid) : '',
+      reason: text(d.reason ?? d.description),
+      source: d.source !== undefined ? String(d.source) : '',
+      project: d.project !== undefined ? String(d.project) : '',
+    })
   })
 
   app.post<{ Params: IdParams, Body: Record<string, unknown> }>('/forms/:id/build/destination', { config: { permission: 'forms' } }, async (req, reply) => {
     const w = await found(req)
     if (!w) return reply.callNotFound()
     const type = String(dataOf(w).destination?.type ?? '')
-    const values = { workareaid: text(req.body?.workareaid).trim(), reason: text(req.body?.reason) }
+    const values = { workareaid: text(req.body?.workareaid).trim(), reason: text(req.body?.reason), source: text(req.body?.source).trim(), project: text(req.body?.project).trim() }
     const errors: Array<{ id: string, message: string }> = []
     if (type === 'lamplight' && !/^[1-9]\d{0,8}$/.test(values.workareaid)) errors.push({ id: 'workareaid', message: 'Choose the Lamplight workarea the referrals go to' })
+    if (type === 'charitylog' && values.source !== '' && !/^\d{1,9}$/.test(values.source)) errors.push({ id: 'source', message: 'Enter the referral source as Charitylog numbers it, such as 1' })
+    if (type === 'charitylog' && values.project !== '' && !/^\d{1,9}$/.test(values.project)) errors.push({ id: 'project', message: 'Enter the project as Charitylog numbers it, such as 7' })
     if (errors.length > 0) return destinationPage(reply, w, values, errors)
     const reason = values.reason === '' ? undefined : values.reason
+    const num = (v: string) => (v === '' ? undefined : Number(v))
     return change(req, reply, (doc) => setKeys(doc, ['destination'], type === 'lamplight'
       ? { workareaid: Number(values.workareaid), reason }
-      : { description: reason }), 'settings', 'Where referrals go is saved in the draft.')
+      : { source: num(values.source), project: num(values.project), description: reason }), 'settings', 'Where referrals go is saved in the draft.')
   })
 
   app.get<{ Params: IdParams, Querystring: Where }>('/forms/:id/build/delete', { config: { permission: 'forms' } }, async (req, reply) => {
