@@ -102,7 +102,7 @@ it('a new Lamplight form made without YAML, published, and sent by a visitor to 
 
   // Not publishable yet: who is asking, and what happens next.
   await click(page, 'Publish')
-  expect(await page.locator('.error-summary').innerText()).toContain('privacy_notice')
+  expect(await page.locator('.error-summary').innerText()).toContain('Add the address of your privacy notice')
   await expectNoAxeViolations(page, 'publishing refused')
   await shot(page, '4-publish-refused')
   await click(page, 'Form settings', 'link')

@@ -49,6 +49,9 @@ function charitylogOf (v: Record<string, string>): Record<string, unknown> {
   }
 }
 
+/** The publish gate's keys (publish-gate.ts), whose messages say it all. */
+const GATE_KEYS = /^(privacy_notice|contact|confirmation\.body|destination\.workareaid|people\[\d+\]\.charitylog\.org_type_id)$/
+
 const questionHref = (id: string, list: string, index: number) => `/admin/forms/${id}/build/question?list=${list}&index=${index}`
 
 export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: RouteOptions) {
@@ -59,17 +62,34 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   /** The overview: the draft (or the live form), and what is wrong with it when publishing was refused. */
   async function overview (reply: FastifyReply, w: Working, o: { status?: number, problems?: FormProblem[], warning?: string } = {}) {
     const outlined = outline(w.text)
+    /** A problem in plain words: about a question, named by its text; the publish gate's, as they are; else with where it is. */
+    const say = (p: FormProblem) => {
+      const at = questionOf(p)
+      const q = at && (at.list === 'fields' ? outlined.questions : outlined.groups[Number(at.list.slice(7))]?.questions)?.[at.index]
+      if (q) return `“${q.label}”: ${p.message}`
+      if (GATE_KEYS.test(p.path)) return p.message.charAt(0).toUpperCase() + p.message.slice(1)
+      return p.path ? `${p.path}: ${p.message}` : p.message
+    }
     // What stops the draft being published, shown while there is a draft; as errors when publishing was refused.
     const checked = w.draft && !o.problems ? parseFormText(`${w.id}.yaml`, w.text) : undefined
     const pending = !checked ? [] : checked.ok ? publishGate(checked.form.definition, `${w.id}.yaml`) : checked.problems
     const toFix = pending.map((p) => {
       const at = questionOf(p)
       const href = at ? questionHref(w.id, at.list, at.index) : SETTINGS_KEYS.test(p.path) ? `/admin/forms/${w.id}/build/settings` : undefined
-      return { text: p.path ? `${p.path}: ${p.message}` : p.message, href }
+      return { text: say(p), href }
     })
+    // GOV.UK's task list: what is left before the form can go live, by part of the form.
+    const parsed = checked ?? parseFormText(`${w.id}.yaml`, w.text)
+    const open = parsed.ok ? publishGate(parsed.form.definition, `${w.id}.yaml`) : parsed.problems
+    const questionCount = outlined.questions.length + outlined.groups.reduce((n, g) => n + g.questions.length, 0)
+    const tasks = [
+      { text: 'Form settings', hint: 'Title, who is asking, what happens next', href: `/admin/forms/${w.id}/build/settings`, done: !open.some((p) => SETTINGS_KEYS.test(p.path)) },
+      { text: 'Where referrals go', hint: `The ${outlined.destination} IDs`, href: `/admin/forms/${w.id}/build/destination`, done: !open.some((p) => /^destination|charitylog\.org_type_id/.test(p.path)) },
+      { text: 'Questions', hint: `${questionCount} question${questionCount === 1 ? '' : 's'}`, href: '#questions', done: !open.some((p) => questionOf(p) !== undefined) },
+    ]
     const errors = (o.problems ?? []).map((p) => {
       const at = questionOf(p)
-      return { id: at ? `q-${at.list}-${at.index}` : 'questions', message: p.path ? `${p.path}: ${p.message}` : p.message, href: at ? questionHref(w.id, at.list, at.index) : undefined }
+      return { id: at ? `q-${at.list}-${at.index}` : SETTINGS_KEYS.test(p.path) || /^destination/.test(p.path) ? 'tasks' : 'questions', message: say(p), href: at ? questionHref(w.id, at.list, at.index) : undefined }
     })
     return renderPage(reply, ctx, 'form-build', {
       pageTitle: `${errors.length > 0 ? 'Error: ' : ''}Questions of ${outlined.title}`,
@@ -82,6 +102,7 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
       live: w.liveHash !== undefined,
       errors,
       toFix,
+      tasks,
       warning: o.warning,
     }, o.status ?? (errors.length > 0 ? 422 : 200))
   }
