@@ -188,7 +188,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   // Who is asking, for the public pages' layout (a form in an iframe leaves it out: views/layout.eta).
   app.addHook('preHandler', async (_req, reply) => {
     const s = site.current()
-    reply.locals = { ...reply.locals, site: s, siteCss: s.accent ? `/site.css?v=${site.version()}` : undefined }
+    reply.locals = { ...reply.locals, site: s, siteCss: s.accent ? `/site.css?v=${site.version()}` : undefined, siteLogo: s.logo ? `/site-logo?v=${site.version()}` : undefined }
   })
 
   // Kind pages for errors, set before the routes: a route takes the error handler in force when it is declared.

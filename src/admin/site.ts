@@ -14,6 +14,8 @@ export interface Site {
   name: string | undefined
   /** #rrggbb, or undefined for the product's own. */
   accent: string | undefined
+  /** A small PNG or JPEG shown beside the name (base64), or undefined. */
+  logo: { type: 'image/png' | 'image/jpeg', data: string } | undefined
   statement: {
     /** `full` or `partial` compliance with WCAG 2.2 AA, as the charity judges it. */
     compliance: 'full' | 'partial'
@@ -47,6 +49,23 @@ export function darker (hex: string): string {
 
 export const HEX = /^#[0-9a-f]{6}$/
 
+/** The largest logo taken: a header image, not a photograph. */
+export const LOGO_MAX_BYTES = 200 * 1024
+
+/** What an uploaded file is, by its first bytes (never by its name or the browser's word): PNG, JPEG, or neither. */
+export function imageType (bytes: Buffer): 'image/png' | 'image/jpeg' | undefined {
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png'
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg'
+  return undefined
+}
+
+function logoOf (v: unknown): Site['logo'] {
+  const l = (v ?? {}) as Record<string, unknown>
+  if ((l.type !== 'image/png' && l.type !== 'image/jpeg') || typeof l.data !== 'string') return undefined
+  const bytes = Buffer.from(l.data, 'base64')
+  return bytes.length > 0 && bytes.length <= LOGO_MAX_BYTES && imageType(bytes) === l.type ? { type: l.type, data: l.data } : undefined
+}
+
 function parse (json: string | undefined, fallbackName: string | undefined): Site {
   let o: Record<string, unknown> = {}
   try { o = json ? JSON.parse(json) as Record<string, unknown> : {} } catch {}
@@ -56,6 +75,7 @@ function parse (json: string | undefined, fallbackName: string | undefined): Sit
   return {
     name: str(o.name) || fallbackName,
     accent: HEX.test(accent) && contrastWithWhite(accent) >= 4.5 ? accent : undefined,
+    logo: logoOf(o.logo),
     statement: { compliance: s.compliance === 'full' ? 'full' : 'partial', problems: str(s.problems), contact: str(s.contact), reviewed: str(s.reviewed) },
   }
 }

@@ -84,7 +84,12 @@ export default async function formRoutes (app: FastifyInstance) {
   const { site } = app.services
   const blankPage = createBlankPages((form, embed, token) => {
     const s = site.current()
-    return app.view('form', { ...formPageData(form, blankSubmission(asShown(form.definition, mailOn)), [], { embed, token, mailOn }), site: s, siteCss: s.accent ? `/site.css?v=${site.version()}` : undefined })
+    return app.view('form', {
+      ...formPageData(form, blankSubmission(asShown(form.definition, mailOn)), [], { embed, token, mailOn }),
+      site: s,
+      siteCss: s.accent ? `/site.css?v=${site.version()}` : undefined,
+      siteLogo: s.logo ? `/site-logo?v=${site.version()}` : undefined,
+    })
   }, () => site.version())
 
   // Counted in the handler, after the body is parsed, so a limited visitor's answers can be shown

@@ -13,6 +13,11 @@ export default async function siteRoutes (app: FastifyInstance) {
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=60')
     return accent ? `:root{--accent:${accent};--accent-dark:${darker(accent)};--panel:${accent}}\n` : ''
   })
+  app.get('/site-logo', async (_req, reply) => {
+    const logo = site.current().logo
+    if (!logo) return reply.callNotFound()
+    return reply.type(logo.type).header('cache-control', 'public, max-age=60').send(Buffer.from(logo.data, 'base64'))
+  })
   app.get('/accessibility', async (_req, reply) => {
     const s = site.current()
     return reply.view('accessibility', {

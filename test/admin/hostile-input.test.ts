@@ -30,7 +30,7 @@ const ROUTES = [
   'GET /admin/accounts', 'POST /admin/accounts', 'POST /admin/accounts/two-factor', 'GET /admin/accounts/:accountId', 'POST /admin/accounts/:accountId',
   'GET /admin/account', 'POST /admin/account/password', 'GET /admin/account/two-factor', 'POST /admin/account/two-factor', 'POST /admin/account/two-factor/off',
   'GET /admin/welcome', 'POST /admin/welcome', 'GET /admin/reset', 'POST /admin/reset',
-  'GET /admin/alerts', 'POST /admin/alerts/test', 'POST /admin/account/alerts', 'GET /admin/site', 'POST /admin/site', 'GET /site.css', 'GET /accessibility',
+  'GET /admin/alerts', 'POST /admin/alerts/test', 'POST /admin/account/alerts', 'GET /admin/site', 'POST /admin/site', 'POST /admin/site/logo', 'GET /site.css', 'GET /site-logo', 'GET /accessibility',
   'GET /admin/forms/:id/build', 'POST /admin/forms/:id/build/move', 'GET /admin/forms/:id/build/question', 'POST /admin/forms/:id/build/question',
   'GET /admin/forms/:id/build/delete', 'POST /admin/forms/:id/build/delete', 'POST /admin/forms/:id/build/publish', 'POST /admin/forms/:id/build/discard',
   'GET /admin/forms/:id/build/preview', 'POST /admin/forms/:id/build/preview', 'GET /admin/forms/:id/build/add',
@@ -62,7 +62,7 @@ const segment = fc.oneof(text.map(enc), fc.constantFrom(...RAW_SEGMENTS))
 const YAML_BODIES = [ALIAS_BOMB, '['.repeat(5000), `id: x\n# ${'y'.repeat(300_000)}`, 'a: &a [1]\nb: *a\n', '{{{{', 'id: constructor\ntitle: T\n', '\u2028']
 const fieldName = fc.oneof(
   fc.constantFrom('yaml', 'intent', 'base', 'id', 'template', 'password', 'return', '_token', '_action', '_website',
-    'email', 'name', 'role', 'action', 'code', 'current', 'token', 'require', 'who', 'to', 'topics', 'seen', 'list', 'index', 'dir', 'label', 'hint', 'required', 'type', 'send', 'show_if', 'options[0][label]', 'options[99][value]', 'max_length', 'min', 'max', 'when', 'heading', 'part', 'org_type_id', 'workareaid', 'reason', 'privacy', 'phone', 'next', 'offer_email', 'title', 'intro', 'accent', 'compliance', 'problems', 'contact', 'reviewed',
+    'email', 'name', 'role', 'action', 'code', 'current', 'token', 'require', 'who', 'to', 'topics', 'seen', 'list', 'index', 'dir', 'label', 'hint', 'required', 'type', 'send', 'show_if', 'options[0][label]', 'options[99][value]', 'max_length', 'min', 'max', 'when', 'heading', 'part', 'org_type_id', 'workareaid', 'reason', 'privacy', 'phone', 'next', 'offer_email', 'title', 'intro', 'accent', 'compliance', 'problems', 'contact', 'reviewed', 'logo', 'remove',
     '__proto__', '__proto__[polluted]', 'constructor[prototype][polluted]', 'carer[0][first_name]', 'carer[__proto__][x]', 'carer[99999][x]'),
   text
 )

@@ -90,6 +90,7 @@ const routes = (): Array<[string, string, Area, Record<string, string>?]> => [
   ['GET', '/admin/alerts', 'alerts'],
   ['GET', '/admin/site', 'site'],
   ['POST', '/admin/site', 'site', { name: '<' }],
+  ['POST', '/admin/site/logo', 'site', { remove: 'no' }],
   ['POST', '/admin/alerts/test', 'alerts', { to: 'x@example.org' }],
   ['POST', '/admin/account/alerts', 'self', { topics: 'digest' }],
   ['GET', '/admin', 'self'],

@@ -68,6 +68,38 @@ describe('who is asking', () => {
     expect(statement.body).toContain('last reviewed on 2026-12-03')
   })
 
+  it('takes a small PNG or JPEG logo, told by its bytes, and shows it beside the name', async () => {
+    await admin.get('/admin/site')
+    const upload = (bytes: Buffer, filename: string) => {
+      const boundary = '----rf-test-boundary'
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${admin.csrf}\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="logo"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`),
+        bytes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ])
+      return t.app.inject({ method: 'POST', url: '/admin/site/logo', payload: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: [...admin.jar].map(([k, v]) => `${k}=${v}`).join('; ') } })
+    }
+    const notAnImage = await upload(Buffer.from('<svg onload="alert(1)"></svg>'), 'logo.png')
+    expect(notAnImage.statusCode).toBe(422)
+    expect(notAnImage.body).toContain('The logo must be a PNG or a JPEG file')
+    const tooBig = await upload(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300 * 1024)]), 'big.png')
+    expect(tooBig.statusCode).toBe(422)
+    expect(tooBig.body).toContain('The logo must be smaller than 200 KB')
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('a tiny test image')])
+    expect((await upload(png, 'logo.png')).statusCode).toBe(303)
+    const form = await seeForm()
+    const src = /<img class="site-header__logo" src="(\/site-logo\?v=\d+)" alt="">/.exec(form.body)?.[1]
+    expect(src).toBeDefined()
+    const served = await t.app.inject({ method: 'GET', url: src! })
+    expect(served.headers['content-type']).toBe('image/png')
+    expect(served.rawPayload.equals(png)).toBe(true)
+    await admin.get('/admin/site')
+    expect((await admin.post('/admin/site/logo', { remove: 'yes' })).statusCode).toBe(303)
+    expect((await seeForm()).body).not.toContain('site-header__logo')
+    expect((await t.app.inject({ method: 'GET', url: '/site-logo' })).statusCode).toBe(404)
+  })
+
   it('passes axe on the statement, the settings page and a form in the charity\'s colour', async () => {
     const page = await context.newPage()
     await page.goto(`${base}/accessibility`)
