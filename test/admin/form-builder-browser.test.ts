@@ -5,9 +5,8 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
-import { freePort } from '../helpers/net.js'
-import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, type AdminTestApp } from './helpers.js'
+import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext, signInInBrowser } from '../helpers/browser.js'
+import { ACCOUNT_PASSWORD, type AdminTestApp, listeningAdminApp } from './helpers.js'
 
 let t: AdminTestApp
 let browser: Browser
@@ -15,11 +14,7 @@ let context: BrowserContext
 let base = ''
 
 beforeAll(async () => {
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  t = await buildAdminApp({ password: null, clock: () => new Date(), env: { PUBLIC_URL: base } })
-  await t.app.listen({ port, host: '127.0.0.1' })
-  await addAccount(t.app, 'ed@example.org', 'editor', ACCOUNT_PASSWORD, 'Ed Itor')
+  ;({ t, base } = await listeningAdminApp({}, [['ed@example.org', 'editor', 'Ed Itor']]))
   browser = await launchBrowser()
   context = await newContext(browser, { javaScriptEnabled: false })
 }, 90_000)
@@ -32,10 +27,7 @@ afterAll(async () => {
 
 it('moves and changes questions, previews and publishes, without JavaScript and without YAML', async () => {
   const page = await context.newPage()
-  await page.goto(`${base}/admin/sign-in`)
-  await page.getByLabel('Email address').fill('ed@example.org')
-  await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD)
-  await click(page, 'Sign in')
+  await signInInBrowser(page, base, 'ed@example.org', ACCOUNT_PASSWORD)
   await click(page, 'Questions (form builder) of Refer yourself for carer support', 'link')
   await expectNoAxeViolations(page, 'the questions of a live form')
 

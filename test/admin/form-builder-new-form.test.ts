@@ -10,10 +10,9 @@ import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startFakeLamplight, type FakeLamplight } from '../fakes/fake-lamplight.js'
-import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
-import { freePort } from '../helpers/net.js'
+import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext, signInInBrowser } from '../helpers/browser.js'
 import { lamplightEnv, waitFor } from '../helpers/relay.js'
-import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, type AdminTestApp } from './helpers.js'
+import { ACCOUNT_PASSWORD, type AdminTestApp, listeningAdminApp } from './helpers.js'
 
 let t: AdminTestApp
 let crm: FakeLamplight
@@ -29,11 +28,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCR
 beforeAll(async () => {
   mkdirSync(SCREENS, { recursive: true })
   crm = await startFakeLamplight()
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  t = await buildAdminApp({ password: null, clock: () => new Date(), startWorker: true, env: { PUBLIC_URL: base, MIN_FILL_SECONDS: '0', ...lamplightEnv(crm) } })
-  await t.app.listen({ port, host: '127.0.0.1' })
-  await addAccount(t.app, 'ed@example.org', 'editor', ACCOUNT_PASSWORD, 'Ed Itor')
+  ;({ t, base } = await listeningAdminApp({ startWorker: true, env: { MIN_FILL_SECONDS: '0', ...lamplightEnv(crm) } }, [['ed@example.org', 'editor', 'Ed Itor']]))
   browser = await launchBrowser()
   staffContext = await newContext(browser, { javaScriptEnabled: false })
   visitorContext = await newContext(browser, { javaScriptEnabled: false })
@@ -49,10 +44,7 @@ afterAll(async () => {
 
 it('a new Lamplight form made without YAML, published, and sent by a visitor to the fake Lamplight', async () => {
   const page = await staffContext.newPage()
-  await page.goto(`${base}/admin/sign-in`)
-  await page.getByLabel('Email address').fill('ed@example.org')
-  await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD)
-  await click(page, 'Sign in')
+  await signInInBrowser(page, base, 'ed@example.org', ACCOUNT_PASSWORD)
 
   await click(page, 'Make a new form', 'link')
   await page.getByLabel('Id of the new form').fill('advice-referral')

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import { afterEach } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { hashPassword } from '../../src/admin/passwords.js'
+import { freePort } from '../helpers/net.js'
 import type { Role } from '../../src/storage/index.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -164,4 +165,17 @@ export function useAdminApps (): (opts?: AdminTestOptions) => Promise<AdminTestA
     apps.push(t)
     return t
   }
+}
+
+/**
+ * The staff pages listening on a free port of 127.0.0.1, with PUBLIC_URL its address (for a browser), and
+ * these accounts made (email, role, name; the password is ACCOUNT_PASSWORD). The clock is the real one.
+ */
+export async function listeningAdminApp (opts: AdminTestOptions, accounts: Array<[string, Role, string]> = []): Promise<{ t: AdminTestApp, base: string }> {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const t = await buildAdminApp({ password: null, clock: () => new Date(), ...opts, env: { PUBLIC_URL: base, ...opts.env } })
+  await t.app.listen({ port, host: '127.0.0.1' })
+  for (const [email, role, name] of accounts) await addAccount(t.app, email, role, ACCOUNT_PASSWORD, name)
+  return { t, base }
 }

@@ -7,9 +7,8 @@
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { contrastWithWhite } from '../../src/admin/site.js'
-import { expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
-import { freePort } from '../helpers/net.js'
-import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, signedInAs, type AdminTestApp, type Staff } from './helpers.js'
+import { expectNoAxeViolations, launchBrowser, newContext, signInInBrowser } from '../helpers/browser.js'
+import { ACCOUNT_PASSWORD, signedInAs, type AdminTestApp, type Staff, listeningAdminApp } from './helpers.js'
 
 let t: AdminTestApp
 let admin: Staff
@@ -18,11 +17,7 @@ let context: BrowserContext
 let base = ''
 
 beforeAll(async () => {
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  t = await buildAdminApp({ password: null, clock: () => new Date(), env: { PUBLIC_URL: base, CHARITY_NAME: 'Wye Valley Carers' } })
-  await t.app.listen({ port, host: '127.0.0.1' })
-  await addAccount(t.app, 'ada@example.org', 'admin', ACCOUNT_PASSWORD, 'Ada Admin')
+  ;({ t, base } = await listeningAdminApp({ env: { CHARITY_NAME: 'Wye Valley Carers' } }, [['ada@example.org', 'admin', 'Ada Admin']]))
   admin = await signedInAs(t.app, 'ada@example.org')
   browser = await launchBrowser()
   context = await newContext(browser, { javaScriptEnabled: false })
@@ -106,11 +101,7 @@ describe('who is asking', () => {
     await expectNoAxeViolations(page, 'the accessibility statement')
     await page.goto(`${base}/forms/carers-referral`)
     await expectNoAxeViolations(page, 'a form with the charity\'s name and colour')
-    await page.goto(`${base}/admin/sign-in`)
-    await page.getByLabel('Email address').fill('ada@example.org')
-    await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(`${base}/admin/deliveries`)
+    await signInInBrowser(page, base, 'ada@example.org', ACCOUNT_PASSWORD)
     await page.goto(`${base}/admin/site`)
     await expectNoAxeViolations(page, 'site settings')
     await page.close()

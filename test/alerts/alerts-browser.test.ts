@@ -5,10 +5,9 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext } from '../helpers/browser.js'
-import { freePort } from '../helpers/net.js'
+import { clickThrough as click, expectNoAxeViolations, launchBrowser, newContext, signInInBrowser } from '../helpers/browser.js'
 import { smtpEnv, startSmtp, type TestSmtp } from '../helpers/smtp.js'
-import { ACCOUNT_PASSWORD, addAccount, buildAdminApp, type AdminTestApp } from '../admin/helpers.js'
+import { ACCOUNT_PASSWORD, type AdminTestApp, listeningAdminApp } from '../admin/helpers.js'
 import { recipientsFor } from '../../src/alerts/recipients.js'
 import type { Alert } from '../../src/storage/index.js'
 
@@ -20,12 +19,7 @@ let base = ''
 
 beforeAll(async () => {
   smtp = await startSmtp()
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  t = await buildAdminApp({ password: null, clock: () => new Date(), startWorker: true, env: { PUBLIC_URL: base, ...smtpEnv(smtp) } })
-  await t.app.listen({ port, host: '127.0.0.1' })
-  await addAccount(t.app, 'ada@example.org', 'admin', ACCOUNT_PASSWORD, 'Ada Admin')
-  await addAccount(t.app, 'cas@example.org', 'caseworker', ACCOUNT_PASSWORD, 'Cas Worker')
+  ;({ t, base } = await listeningAdminApp({ startWorker: true, env: smtpEnv(smtp) }, [['ada@example.org', 'admin', 'Ada Admin'], ['cas@example.org', 'caseworker', 'Cas Worker']]))
   browser = await launchBrowser()
   context = await newContext(browser, { javaScriptEnabled: false })
 }, 90_000)
@@ -45,10 +39,7 @@ const needsStaffTo = () => recipientsFor({ kind: 'failed', form_id: 'carers-refe
 describe('email alerts on the staff pages', () => {
   it('shows the settings, sends a test email, and lets each person choose what they get', async () => {
     const page = await context.newPage()
-    await page.goto(`${base}/admin/sign-in`)
-    await page.getByLabel('Email address').fill('ada@example.org')
-    await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD)
-    await click(page, 'Sign in')
+    await signInInBrowser(page, base, 'ada@example.org', ACCOUNT_PASSWORD)
 
     await click(page, 'Email alerts', 'link')
     expect(await page.locator('dl.summary').innerText()).toContain(`127.0.0.1:${smtp.port}`)

@@ -297,3 +297,11 @@ export async function expectNoAxeViolations (page: Page, what = page.url()): Pro
   const violations = await runAxe(page)
   expect(violations, `${what}: ${formatViolations(violations)}`).toEqual([])
 }
+
+/** Signs in on the staff pages in the browser, as a person does: the sign-in page, email, password, the button. */
+export async function signInInBrowser (page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/admin/sign-in`)
+  await page.getByLabel('Email address').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(password)
+  await clickThrough(page, 'Sign in')
+}
