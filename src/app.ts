@@ -155,7 +155,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     throw err
   }
 
-  const mailer = config.mail && createMailer(config.mail)
+  const mailer = config.mail && await createMailer(config.mail)
   if (config.mail && mailer && deps.startWorker !== false) {
     alertSender = createAlertSender({
       storage, mailer, mail: config.mail, publicUrl: config.publicUrl, charityName: config.charityName, forms, log: app.log, now: () => now().getTime(), ...deps.alerts,

@@ -3,7 +3,7 @@
  * alert is one email or none. Errors come back as a sentence for the staff page (never the password,
  * never a recipient's address) and whether trying again could help.
  */
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { MailConfig } from '../config.js'
 
 export interface Email {
@@ -42,9 +42,11 @@ export function mailError (err: unknown): MailError {
   return new MailError(`The email could not be sent (${e.code ?? 'unknown error'}); will try again`, false)
 }
 
-export function createMailer (mail: MailConfig): Mailer {
+/** Loads nodemailer only when a mail server is set: without one, its modules cost the server memory for nothing (docs/performance.md, the RSS row). */
+export async function createMailer (mail: MailConfig): Promise<Mailer> {
+  const { default: nodemailer } = await import('nodemailer')
   const { smtp } = mail
-  const transport = nodemailer.createTransport({
+  const transport: Transporter = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.tls === 'tls',
