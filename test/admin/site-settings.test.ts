@@ -75,6 +75,8 @@ describe('who is asking', () => {
       ])
       return t.app.inject({ method: 'POST', url: '/admin/site/logo', payload: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: [...admin.jar].map(([k, v]) => `${k}=${v}`).join('; ') } })
     }
+    const broken = await t.app.inject({ method: 'POST', url: '/admin/site/logo', payload: 'not multipart at all', headers: { 'content-type': 'multipart/form-data', cookie: [...admin.jar].map(([k, v]) => `${k}=${v}`).join('; ') } })
+    expect(broken.statusCode).toBe(400)
     const notAnImage = await upload(Buffer.from('<svg onload="alert(1)"></svg>'), 'logo.png')
     expect(notAnImage.statusCode).toBe(422)
     expect(notAnImage.body).toContain('The logo must be a PNG or a JPEG file')

@@ -11,8 +11,9 @@
  */
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
-import multipart from '@fastify/multipart'
+import type { Readable } from 'node:stream'
 import { LOGO_MAX_BYTES } from '../../admin/site.js'
+import { readUpload } from './upload.js'
 import rateLimit from '@fastify/rate-limit'
 import session from '@fastify/session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify'
@@ -131,8 +132,9 @@ export default async function adminRoutes (app: FastifyInstance, opts: AdminOpti
     cookie: { path: '/admin', httpOnly: true, sameSite: 'strict', secure: config.publicUrl.startsWith('https:'), maxAge: SESSION_IDLE_MS },
   })
   await app.register(csrf, { sessionPlugin: '@fastify/session' })
-  // File uploads (the logo on Site settings), here only: parsed into the body before the CSRF check reads it.
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: LOGO_MAX_BYTES + 1, files: 1, fields: 4, parts: 5 }, throwFileSizeLimit: false })
+  // File uploads (the logo on Site settings), here only: read into the body before the CSRF check reads it.
+  app.addContentTypeParser('multipart/form-data', async (req: FastifyRequest, payload: Readable) =>
+    readUpload(req.headers, payload, { fileSize: LOGO_MAX_BYTES + 1, files: 1, fields: 4 }))
   // Every staff URL, per client address (the sign-in POST has its own, lower limit).
   await app.register(rateLimit, { global: true, max: ADMIN_REQUESTS_PER_MINUTE, timeWindow: 60 * 1000, errorResponseBuilder: (_req, c) => tooManyRequests(c.ttl) })
 
