@@ -160,7 +160,7 @@ describe('email alerts', () => {
     expect(kinds.filter((k) => k === 'incident')).toHaveLength(1)
     expect(kinds.filter((k) => k === 'recovered')).toHaveLength(1)
     expectNoPersonalData()
-  })
+  }, 90_000)
 
   it('Charitylog refusing our key: one email saying how many wait', async () => {
     const t = await app({ CHARITYLOG_USER_KEY: 'a-key-that-was-revoked' })
@@ -243,7 +243,7 @@ describe('email alerts', () => {
     await smtp.waitFor(3, 15_000)
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(subjects().sort()).toEqual(refs.map((r) => `Referral ${r} needs staff: it could not be delivered to Charitylog`).sort())
-  })
+  }, 90_000)
 
   it('a message the mail server refuses for good is dropped with the reason, not tried again', async () => {
     const t = await app()
