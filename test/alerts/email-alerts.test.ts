@@ -13,7 +13,7 @@ import { startFakeLamplight } from '../fakes/fake-lamplight.js'
 import { EXAMPLE_FORMS, form, FORM_HEADERS, tempDir, type TestApp } from '../helpers/app.js'
 import { ownHiddenInputs } from '../helpers/html-fragments.js'
 import { personalDataIn } from '../helpers/mail-log.js'
-import { buildRelayApp, carersBody, charitylogEnv, lamplightEnv, professionalBody, submit, waitFor } from '../helpers/relay.js'
+import { advanceTestClock, buildRelayApp, carersBody, charitylogEnv, lamplightEnv, professionalBody, submit, waitFor } from '../helpers/relay.js'
 import { smtpEnv, startSmtp, type TestSmtp } from '../helpers/smtp.js'
 import { Staff } from '../admin/helpers.js'
 
@@ -137,7 +137,8 @@ describe('email alerts', () => {
   })
 
   it('Charitylog down for 50 referrals: one email for the incident, then one when it works again', async () => {
-    const t = await app()
+    // Enough attempts that none fails however long the outage lasts on a loaded machine.
+    const t = await app({ RETRY_MAX_ATTEMPTS: '1000' })
     const port = Number(new URL(crm.url).port)
     await crm.faults.refuseConnections()
     try {
@@ -151,6 +152,8 @@ describe('email alerts', () => {
     } finally {
       crm = await startFakeCharitylog(FAKE_CHARITYLOG_KEYS, port)
     }
+    // Two hours pass: every retry put off while it was down (an hour apart at most) falls due.
+    advanceTestClock(2 * 60 * 60 * 1000)
     await waitFor('all 50 delivered', async () => (await t.app.services.storage.deliveries.counts()).delivered === 50, 30_000)
     await smtp.waitFor(2)
     await new Promise((resolve) => setTimeout(resolve, 300))

@@ -85,6 +85,8 @@ export function professionalBody (client: Person, referrer: Person, reason = 'Ne
  */
 let skewMs = 0
 export const testClock = (): Date => new Date(Date.now() + skewMs)
+/** Moves the relay tests' clock on (time passing while a CRM was down: the retries it put off fall due). */
+export const advanceTestClock = (ms: number) => { skewMs += ms }
 
 /** The real app for a relay test: short CRM timeouts and the test clock unless told otherwise. */
 export function buildRelayApp (opts: TestAppOptions = {}): Promise<TestApp> {
