@@ -230,9 +230,12 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     })
   })
 
+  /** The draft (or live form) as plain data, for pages that read a few of its keys. */
+  const dataOf = (w: Working) => (parseDocument(w.text).toJSON() ?? {}) as Record<string, any>
+
   /** Form settings: the title and introduction, who is asking (the publish gate's keys), what happens next. */
   const settingsOf = (w: Working) => {
-    const data = (parseDocument(w.text).toJSON() ?? {}) as Record<string, unknown>
+    const data = dataOf(w)
     const o = (v: unknown) => (v !== null && typeof v === 'object' ? v as Record<string, unknown> : {})
     return {
       title: text(data.title),
@@ -304,8 +307,6 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
     walk(test.items, '')
     return flat
   }
-
-  const dataOf = (w: Working) => (parseDocument(w.text).toJSON() ?? {}) as Record<string, any>
 
   /** A people group's page: a new one (`index` undefined) or one of the draft. */
   async function groupPage (reply: FastifyReply, w: Working, index: number | undefined, values: Record<string, string>, errors: Array<{ id: string, message: string }> = []) {
@@ -424,7 +425,8 @@ export default async function formBuilderRoutes (app: FastifyInstance, { ctx }: 
   /** The group a request names, if the draft has it. */
   const groupAt = (w: Working, raw: unknown) => {
     const index = Number(text(raw))
-    const people: Array<Record<string, any>> = Array.isArray(dataOf(w).people) ? dataOf(w).people : []
+    const { people: list } = dataOf(w)
+    const people: Array<Record<string, any>> = Array.isArray(list) ? list : []
     return Number.isInteger(index) && people[index] ? { index, group: people[index]!, count: people.length } : undefined
   }
 
